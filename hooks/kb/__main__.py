@@ -1,0 +1,54 @@
+"""Command line: `python -m kb validate|stats|schema [--check]`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .corpus import KIND_LABELS, load_corpus
+from .load import DataError
+from .models import SUBJECTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kb", description="评价改革知识库 maintenance commands")
+    parser.add_argument("--data", type=Path, default=ROOT / "data", help="data folder (default: data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("validate", help="check every data file; print every problem")
+    sub.add_parser("stats", help="counts per kind and per subject")
+    schema = sub.add_parser("schema", help="write the JSON Schema files for editors into data/schema/")
+    schema.add_argument("--check", action="store_true", help="fail if the files are stale instead of writing")
+    args = parser.parse_args(argv)
+
+    if args.command == "schema":
+        from .schema import write_schemas
+        stale = write_schemas(args.data / "schema", check=args.check)
+        for name in stale:
+            print(f"{'stale' if args.check else 'wrote'}: data/schema/{name}")
+        return 1 if (args.check and stale) else 0
+
+    try:
+        corpus = load_corpus(args.data, args.data.parent)
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.command == "validate":
+        counts = corpus.counts()
+        print(f"ok: {sum(counts.values())} records, {len(corpus.stored_links)} links")
+    elif args.command == "stats":
+        counts = corpus.counts()
+        print("kind\tcount")
+        for kind, label in KIND_LABELS.items():
+            print(f"{label}\t{counts.get(kind, 0)}")
+        print("\nsubject\t" + "\t".join(KIND_LABELS[k] for k in ("project", "task", "negative", "measure")))
+        for subject in SUBJECTS:
+            grouped = corpus.of_subject(subject)
+            print(subject + "\t" + "\t".join(str(len(grouped.get(k, []))) for k in
+                                             ("project", "task", "negative", "measure")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

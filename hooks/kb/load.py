@@ -1,0 +1,135 @@
+"""YAML → plain Python values that remember where they came from.
+
+PyYAML's SafeLoader silently keeps the last of two equal keys, expands
+aliases without limit and turns 2024-02-30-like values into dates or errors
+with no context. This loader refuses duplicate keys and aliases, keeps every
+scalar a string unless it is a plain int/bool/null, and records the line of
+every mapping, key and list item so problems can say `file:line`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, SequenceNode
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the data, printed as `file:line: record: message`."""
+
+    file: str
+    line: int
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.record}: {self.message}"
+
+
+class DataError(Exception):
+    """Raised with every problem found; the build stops on it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"{len(self.problems)} data {noun}:\n" + "\n".join(str(p) for p in self.problems))
+
+
+class LineDict(dict):
+    """A mapping that knows its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index) -> int:
+        return self.item_lines[index] if isinstance(index, int) and 0 <= index < len(self.item_lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without timestamps, aliases or duplicate keys, with line numbers."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ConstructorError(None, None, "YAML aliases (*name) are not allowed in data files; "
+                                   "write the value out in full", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: MappingNode, deep=False):
+        if not isinstance(node, MappingNode):
+            raise ConstructorError(None, None, f"expected a mapping, found {node.id}", node.start_mark)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, bool)) or key is None:
+                raise ConstructorError(None, None, "a key must be plain text", key_node.start_mark)
+            if key in result:
+                first = result.key_lines[key]
+                raise ConstructorError(None, None, f"duplicate key '{key}' (first given on line {first}); "
+                                       "keep one", key_node.start_mark)
+            result.key_lines[key] = key_node.start_mark.line + 1
+            result[key] = self.construct_object(value_node, deep=True)
+        return result
+
+    def construct_sequence(self, node: SequenceNode, deep=False):
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+# Keep dates (and YAML 1.1 sexagesimals, '=' and '<<' merge keys) as plain strings:
+# the models check dates themselves and say what is wrong.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+
+
+def parse_yaml(path: Path, shown: str) -> tuple[object, list[Problem]]:
+    """Read one data file. Returns (value, problems); value is None when problems."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, "file", f"is {len(raw) // 1024 // 1024} MB; data files are limited to "
+                              f"{MAX_FILE_BYTES // 1024 // 1024} MB, split it")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, [Problem(shown, 1, "file", "starts with a byte-order mark (BOM); save it as UTF-8 without BOM")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, "file", "is not UTF-8 (perhaps GBK); re-save it with UTF-8 encoding")]
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        return None, [Problem(shown, 1, "file", "is empty; add its records or delete the file")]
+    tab_lines = [i for i, ln in enumerate(text.splitlines(), 1) if re.match(r"^ *\t", ln)]
+    if tab_lines:
+        return None, [Problem(shown, n, "file", "indents with a tab; YAML needs spaces") for n in tab_lines]
+    try:
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or exc.context or "not valid YAML"
+        return None, [Problem(shown, line, "file", f"YAML syntax: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(shown, 1, "file", f"YAML syntax: {exc}")]
+    return value, []

@@ -1,0 +1,399 @@
+"""Typed records: the single source of truth for the data's shape.
+
+One class per record kind. The JSON Schema files editors see (data/schema/)
+are generated from these classes (`python -m kb schema`), and a test fails
+when they are stale.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+SUBJECTS = ("党委和政府", "学校", "教师", "学生", "用人", "综合")
+Subject = Literal["党委和政府", "学校", "教师", "学生", "用人", "综合"]
+NegativeKind = Literal["严格禁止", "克服纠偏", "控制限制"]
+RequirementKind = Literal["截止时间", "报送材料", "报送方式", "申报数量", "试点期限", "字数", "其他"]
+
+# Restored characters are written 〖县〗 in text fields (see README, 补字标记).
+RESTORE_OPEN, RESTORE_CLOSE = "〖", "〗"
+MAX_TEXT = 20_000  # characters; the longest real text is under 1,000
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only spaces")
+    if value != value.strip():
+        raise ValueError("has leading or trailing spaces; remove them")
+    return value
+
+
+def _balanced_restorations(value: str) -> str:
+    depth = 0
+    for ch in value:
+        if ch == RESTORE_OPEN:
+            depth += 1
+            if depth > 1:
+                raise ValueError(f"nested {RESTORE_OPEN}; restored characters are written {RESTORE_OPEN}县{RESTORE_CLOSE}")
+        elif ch == RESTORE_CLOSE:
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"{RESTORE_CLOSE} without {RESTORE_OPEN}")
+    if depth:
+        raise ValueError(f"{RESTORE_OPEN} is not closed with {RESTORE_CLOSE}")
+    return value
+
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_not_blank),
+                 AfterValidator(_balanced_restorations)]
+Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_not_blank)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+# A link target: a record id (slug), a numbered item (list/number) or a case measure (case/section-measure).
+RecordRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(/[0-9]+(-[0-9]+)?)?$", max_length=120)]
+Number = Annotated[int, Field(ge=1, le=100_000, strict=True)]
+
+
+def _real_date(value: str) -> str:
+    """ISO date 'YYYY-MM-DD', or 'YYYY-MM' where the source gives only the month."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value)
+    if not m:
+        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD (or YYYY-MM if the source gives no day)")
+    year, month, day = int(m[1]), int(m[2]), int(m[3] or 1)
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a real date") from None
+    return value
+
+
+IsoDate = Annotated[str, AfterValidator(_real_date)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- documents -------------------------------------------------------------
+
+class Requirement(Record):
+    kind: RequirementKind
+    text: Text
+    date: IsoDate | None = None
+
+
+class Quota(Record):
+    applicant: Name
+    pilot_type: Name
+    max: Number
+    text: Text
+
+
+class WordLimit(Record):
+    part: Name
+    max: Number
+    text: Text
+
+
+class Contact(Record):
+    name: Name
+    office: Name | None = None
+    phones: list[Name] = []
+    email: Name | None = None
+    address: Name | None = None
+
+
+class Attachment(Record):
+    number: Number
+    title: Name
+    form: Slug | None = None
+    projects: Slug | None = None  # the project list this attachment is
+
+
+class TaskSection(Record):
+    number: Name
+    title: Name
+    subject: Subject
+
+
+class PilotType(Record):
+    name: Name
+    text: Text
+
+
+class Topic(Record):
+    number: Name
+    title: Name
+    examples: Text
+    subjects: list[Subject] = Field(min_length=1)
+
+
+class Document(Record):
+    id: Slug
+    title: Name
+    short_title: Name
+    kind: Literal["通知", "任务清单", "案例示例", "总体方案"]
+    issuer: Name | None = None
+    forwarded_by: Name | None = None
+    doc_number: Name | None = None
+    date: IsoDate | None = None
+    region: Name
+    source_file: Name
+    addressees: Name | None = None
+    summary: Text
+    pilot_types: list[PilotType] = []
+    sections: list[TaskSection] = []
+    topics: list[Topic] = []
+    case_types: list[Name] = []
+    requirements: list[Requirement] = []
+    quotas: list[Quota] = []
+    word_limits: list[WordLimit] = []
+    contacts: list[Contact] = []
+    attachments: list[Attachment] = []
+    notes: list[Text] = []
+
+
+# --- numbered items ----------------------------------------------------------
+
+class Project(Record):
+    number: Number
+    text: Text
+    subjects: list[Subject] = Field(min_length=1)
+    links: list[RecordRef] = []
+
+
+class Task(Record):
+    number: Number
+    section: Name
+    text: Text
+    units: list[Name] = Field(min_length=1)
+    deadline: Name
+    subjects: list[Subject] = []  # empty: the section's subject
+    links: list[RecordRef] = []
+
+
+class Unit(Record):
+    id: Slug
+    name: Name
+    region: Name
+    source_spellings: list[Name] = []
+    note: Text | None = None
+
+
+class NegativeSource(Record):
+    document: Slug
+    task: Number | None = None
+    section: Name | None = None
+
+
+class Negative(Record):
+    id: Slug
+    text: Text
+    kind: NegativeKind
+    subjects: list[Subject] = Field(min_length=1)
+    source: NegativeSource
+    links: list[RecordRef] = []
+
+
+# --- cases ---------------------------------------------------------------------
+
+class Measure(Record):
+    number: Number
+    label: Name
+    title: Text
+    text: Text
+    links: list[RecordRef] = []
+
+
+class CaseSection(Record):
+    number: Number
+    heading: Text
+    subjects: list[Subject] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1)
+
+
+class Case(Record):
+    id: Slug
+    document: Slug
+    title: Name
+    unit: Name
+    intro: Text
+    sections: list[CaseSection] = Field(min_length=1)
+
+
+# --- forms -----------------------------------------------------------------------
+
+class Style(Record):
+    name: Name
+    font: Name
+    size: Literal["初号", "小初", "一号", "小一", "二号", "小二", "三号", "小三", "四号", "小四", "五号", "小五"]
+    align: Literal["居中", "左对齐", "两端对齐"] | None = None
+    bold: bool = False
+    line_spacing_pt: Number | None = None
+    basis: Name
+
+
+class Page(Record):
+    size: Literal["A4"]
+    orientation: Literal["portrait", "landscape"]
+
+
+class TitleBlock(Record):
+    type: Literal["title"]
+    text: Name
+
+
+class FieldBlock(Record):
+    type: Literal["field"]
+    label: Name
+
+
+class ChoiceBlock(Record):
+    type: Literal["choice"]
+    label: Name
+    options: list[Name] = Field(min_length=2)
+
+
+class HeadingBlock(Record):
+    type: Literal["heading"]
+    text: Name
+
+
+class TableBlock(Record):
+    type: Literal["table"]
+    rows: list[list[str]] = Field(min_length=1)
+
+
+class NarrativeBlock(Record):
+    type: Literal["narrative"]
+    text: Name
+    hint: Name
+    word_limit: Number | None = None
+
+
+class Opinion(Record):
+    label: Name
+    hint: Name
+    sign: Name
+    date: Name
+
+
+class OpinionsBlock(Record):
+    type: Literal["opinions"]
+    items: list[Opinion] = Field(min_length=1)
+
+
+class ParagraphBlock(Record):
+    type: Literal["paragraph"]
+    style: Name
+    text: Name
+    hint: Name | None = None
+    run_in: Name | None = None  # body text that follows a run-in heading on the same line
+
+
+Block = Annotated[Union[TitleBlock, FieldBlock, ChoiceBlock, HeadingBlock, TableBlock,
+                        NarrativeBlock, OpinionsBlock, ParagraphBlock], Field(discriminator="type")]
+
+
+class Column(Record):
+    name: Name
+    width: Number
+    options: list[Name] = []
+    options_from: Literal["pilot_types", "projects", "case_types"] | None = None
+    allow_other: bool = False
+
+
+class Sheet(Record):
+    title: Name
+    header_fields: list[Name] = []
+    columns: list[Column] = Field(min_length=1)
+    rows: Number
+    footer_fields: list[Name] = []
+    notes: list[Text] = []
+    quota_check: bool = False
+
+
+class Form(Record):
+    id: Slug
+    document: Slug
+    attachment: Number
+    title: Name
+    format: Literal["docx", "xlsx"]
+    purpose: Text
+    filled_by: Text
+    word_limit: Number | None = None
+    page: Page
+    styles: list[Style] = []
+    blocks: list[Block] = []
+    sheet: Sheet | None = None
+    notes: list[Text] = []
+
+
+# --- glossary and tags -------------------------------------------------------------
+
+class Term(Record):
+    id: Slug
+    term: Name
+    aliases: list[Name] = []
+    definition: Text
+    sources: list[Slug] = Field(min_length=1)
+
+
+class Tag(Record):
+    name: Name
+    keywords: list[Name] = Field(min_length=1)
+
+
+# --- files: what each data file holds --------------------------------------------------
+
+class DocumentsFile(Record):
+    documents: list[Document]
+
+
+class ProjectsFile(Record):
+    list: Slug
+    projects: list[Project]
+
+
+class TasksFile(Record):
+    list: Slug
+    tasks: list[Task]
+
+
+class UnitsFile(Record):
+    units: list[Unit]
+
+
+class NegativeFile(Record):
+    negatives: list[Negative]
+
+
+class CasesFile(Record):
+    cases: list[Case]
+
+
+class FormsFile(Record):
+    forms: list[Form]
+
+
+class GlossaryFile(Record):
+    terms: list[Term]
+
+
+class TagsFile(Record):
+    tags: list[Tag]
+
+
+# Data file kinds: schema name, file model, the key holding the records, record model.
+FILE_KINDS: dict[str, tuple[type[Record], str, type[Record]]] = {
+    "documents": (DocumentsFile, "documents", Document),
+    "projects": (ProjectsFile, "projects", Project),
+    "tasks": (TasksFile, "tasks", Task),
+    "units": (UnitsFile, "units", Unit),
+    "negative": (NegativeFile, "negatives", Negative),
+    "cases": (CasesFile, "cases", Case),
+    "forms": (FormsFile, "forms", Form),
+    "glossary": (GlossaryFile, "terms", Term),
+    "tags": (TagsFile, "tags", Tag),
+}

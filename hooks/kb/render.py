@@ -1,0 +1,78 @@
+"""Render a Page to Markdown through the Jinja templates in overrides/pages/.
+
+Every printed value is escaped as text (`finalize=md_text`) unless a helper
+returns Markup on purpose (links, badges). Undefined names are errors.
+"""
+from __future__ import annotations
+
+import posixpath
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from .corpus import SUBJECT_SLUGS, Entry
+from .pages import Page, list_src, src_of
+from .text import attr, cn_date, cn_number, html_text, md_text
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
+
+
+@lru_cache(maxsize=None)
+def environment(folder: str = str(TEMPLATES)) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
+                             finalize=md_text, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, text=md_text, h=html_text)
+    return env
+
+
+def _helpers(page: Page) -> dict:
+    here = posixpath.dirname(page.path)
+
+    def ref(target) -> Markup:
+        """Relative link target from this page to an entry, a URL or a docs path."""
+        if isinstance(target, Entry):
+            target = src_of(target.url)
+        path, _, anchor = target.partition("#")
+        rel = posixpath.relpath(path, here or ".")
+        return Markup(rel + (f"#{anchor}" if anchor else ""))
+
+    def link(target, text=None) -> Markup:
+        label = text if text is not None else (target.title if isinstance(target, Entry) else target)
+        return Markup(f"[{md_text(label)}]({ref(target)})")
+
+    def subject_badges(subjects) -> Markup:
+        return Markup(" ".join(
+            f'[{md_text(s)}]({ref(f"subjects/{SUBJECT_SLUGS[s]}.md")}){{ .kb-badge .kb-subject }}'
+            for s in subjects))
+
+    def list_link(kind: str, list_id: str | None = None) -> Markup:
+        return ref(list_src(kind, list_id))
+
+
+    def anchor(name: str) -> Markup:
+        """attr_list id for a heading ('{#' cannot be written in a Jinja template)."""
+        return Markup("{#" + str(attr(name)) + "}")
+
+    return {"ref": ref, "anchor": anchor, "link": link, "badges": subject_badges, "list_link": list_link,
+            "subject_slugs": SUBJECT_SLUGS, "md": md_text}
+
+
+def front_matter(page: Page) -> str:
+    meta: dict = {"title": page.title}
+    if page.tags:
+        meta["tags"] = page.tags
+    if page.search_exclude:
+        meta["search"] = {"exclude": True}
+    if page.hide_toc:
+        meta["hide"] = ["toc"]
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
+
+
+def render_page(page: Page, folder: Path = TEMPLATES) -> str:
+    template = environment(str(folder)).get_template(page.template)
+    body = template.render(**page.context, **_helpers(page), page_title=page.title)
+    return front_matter(page) + body

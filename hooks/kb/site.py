@@ -1,0 +1,44 @@
+"""Everything one build produces, as {docs path: content}, from one loaded corpus."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import Corpus, load_corpus
+from .downloads import BUILDERS
+from .export import export_files
+from .glossary import Glossary
+from .pages import all_pages
+from .render import render_page
+
+
+@dataclass
+class Site:
+    corpus: Corpus
+    glossary: Glossary
+
+    @classmethod
+    def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
+        corpus = load_corpus(data_dir, root)
+        return cls(corpus, Glossary(corpus))
+
+    def pages(self) -> dict[str, str]:
+        return {p.path: render_page(p) for p in all_pages(self.corpus)}
+
+    def files(self) -> dict[str, str | bytes]:
+        out: dict[str, str | bytes] = dict(self.pages())
+        out.update(export_files(self.corpus))
+        out.update(self.download_files())
+        return out
+
+    def download_files(self) -> dict[str, bytes]:
+        from .downloads import downloads_of
+        files = {}
+        for entry in self.corpus.of_kind("form") + self.corpus.of_kind("case"):
+            for item in downloads_of(entry):
+                files[item["url"]] = BUILDERS[(entry.kind, item["format"])](self.corpus, entry)
+        return files
+
+    def annotate(self, html: str, src_uri: str) -> str:
+        own = next((e.id for e in self.corpus.of_kind("term") if src_uri == f"glossary/{e.id}.md"), None)
+        return self.glossary.annotate(html, skip_term=own)

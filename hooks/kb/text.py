@@ -1,0 +1,72 @@
+"""Turning data text into safe Markdown, and small formatting helpers.
+
+Data text is text: it must never become markup. Every value a template prints
+goes through `md_text` (Jinja's finalize hook does it by default), which
+escapes HTML and every character Markdown or its extensions would act on, so
+`<script>`, `[x](javascript:…)`, `# `, `|` and `{{ }}` all show literally.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from markupsafe import Markup
+
+from .models import RESTORE_CLOSE, RESTORE_OPEN
+
+# Python-Markdown's backslash-escapable characters (core + tables' '|'), and the HTML ones
+# (which become entities instead: a backslash before '&' would show).
+_HTML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;"}
+_SPECIAL = re.compile(r"""[\\`*_{}\[\]()#+\-.!|<>&"']""")
+_RESTORED = re.compile(f"{RESTORE_OPEN}([^{RESTORE_CLOSE}]*){RESTORE_CLOSE}")
+RESTORED_TITLE = "原网页脱漏、据上下文补全的字"
+
+
+def md_text(value) -> Markup:
+    """Escape any value for use inside a Markdown line (paragraph, list item or table cell)."""
+    if isinstance(value, Markup):
+        return value
+    text = str(value)
+    text = re.sub(r"\s*\n\s*", " ", text)  # a line break in data never starts a Markdown block
+    text = _SPECIAL.sub(lambda m: _HTML_ESCAPES.get(m.group(0)) or "\\" + m.group(0), text)
+    text = _RESTORED_ESCAPED.sub(
+        lambda m: f'<span class="kb-restored" title="{RESTORED_TITLE}">{m.group(1)}</span>', text)
+    return Markup(text)
+
+
+# After escaping, the markers are still there (they are not special characters).
+_RESTORED_ESCAPED = _RESTORED
+
+
+def attr(value) -> Markup:
+    """Escape a value for an HTML attribute."""
+    return Markup(html.escape(str(value), quote=True))
+
+
+def cn_date(iso: str | None) -> str:
+    """'2024-03-21' → '2024年3月21日'; '2020-10' → '2020年10月'."""
+    if not iso:
+        return ""
+    parts = [int(p) for p in iso.split("-")]
+    out = f"{parts[0]}年{parts[1]}月"
+    return out + (f"{parts[2]}日" if len(parts) > 2 else "")
+
+
+CN_NUMERALS = "〇一二三四五六七八九十"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 25 → 二十五 (enough for section and measure numbers)."""
+    if n <= 10:
+        return CN_NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return (CN_NUMERALS[tens] if tens > 1 else "") + "十" + (CN_NUMERALS[ones] if ones else "")
+
+
+def html_text(value) -> Markup:
+    """Escape a value for raw HTML (inside a table built in HTML), showing restored characters."""
+    if isinstance(value, Markup):
+        return value
+    text = html.escape(str(value), quote=True)
+    return Markup(_RESTORED.sub(
+        lambda m: f'<span class="kb-restored" title="{RESTORED_TITLE}">{m.group(1)}</span>', text))

@@ -1,0 +1,196 @@
+"""Read every data file, check each record against its model, report every problem.
+
+Problems are collected, never raised one at a time: an editor sees the whole
+list (`file:line: record: message`) and fixes it in one pass.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .load import LineDict, LineList, Problem, parse_yaml
+from .models import FILE_KINDS, Record
+
+# Where each kind lives: a single file, or a folder of files (one per list/region).
+SINGLE_FILES = {"documents.yml": "documents", "negative.yml": "negative", "forms.yml": "forms",
+                "glossary.yml": "glossary", "tags.yml": "tags"}
+FOLDERS = {"projects": "projects", "tasks": "tasks", "units": "units", "cases": "cases"}
+NOT_DATA = {"schema", "sources"}
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str
+    line: int
+    raw: LineDict = field(compare=False, repr=False)
+    prefix: tuple = ()  # path of a nested record (a case measure) inside raw
+
+    def line_of(self, *path) -> int:
+        """Line of a field inside the record, e.g. ('links', 2); the record's line if unknown."""
+        node, line = self.raw, self.line
+        for step in self.prefix + path:
+            if isinstance(node, LineDict) and step in node:
+                line, node = node.line_of(step), node[step]
+            elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+                line, node = node.line_of(step), node[step]
+            else:
+                break
+        return line
+
+
+@dataclass
+class Loaded:
+    """Every record that passed its model, with where it was written."""
+
+    by_kind: dict[str, list[tuple[Record, Where, dict]]] = field(default_factory=dict)
+
+    def add(self, kind: str, record: Record, where: Where, context: dict) -> None:
+        self.by_kind.setdefault(kind, []).append((record, where, context))
+
+    def of(self, kind: str) -> list[tuple[Record, Where, dict]]:
+        return self.by_kind.get(kind, [])
+
+
+def suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def record_label(kind: str, raw) -> str:
+    """How a record is named in messages: 'task 44', 'project 15', 'unit 县教育局', 'negative ty-7'."""
+    if not isinstance(raw, dict):
+        return kind.rstrip("s")
+    if kind in ("tasks", "projects") and "number" in raw:
+        return f"{kind[:-1]} {raw['number']}"
+    if kind == "units" and "name" in raw:
+        return f"unit {raw['name']}"
+    if kind == "tags" and "name" in raw:
+        return f"tag {raw['name']}"
+    singular = {"documents": "document", "negative": "negative", "cases": "case", "forms": "form",
+                "glossary": "term"}.get(kind, kind)
+    return f"{singular} {raw['id']}" if "id" in raw else singular
+
+
+def _path_text(loc) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _error_message(err: dict, model: type[Record]) -> str:
+    loc = tuple(err["loc"])
+    path = _path_text(loc)
+    kind, given = err["type"], err.get("input")
+    if kind == "missing":
+        return f"missing required field '{path}'"
+    if kind == "extra_forbidden":
+        parent = model
+        allowed = list(parent.model_fields) if len(loc) == 1 else []
+        return f"unknown field '{loc[-1]}'{suggest(loc[-1], allowed) if allowed else ''}; remove or rename it"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+        return f"{path}: '{given}' is not one of {', '.join(options)}{suggest(given, options)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{path}: must be a whole number, not {type(given).__name__} '{given}'"
+    if kind == "string_type":
+        hint = " (put it in quotes)" if isinstance(given, (int, float, bool)) else ""
+        return f"{path}: must be text, not {type(given).__name__} '{given}'{hint}"
+    if kind == "list_type":
+        return f"{path}: must be a list ([a, b] or one '- item' per line)"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{path}: must be a mapping of fields"
+    if kind == "string_too_long":
+        return f"{path}: is {len(given or '')} characters, more than the {err['ctx']['max_length']} allowed"
+    if kind == "too_short":
+        return f"{path}: must not be empty"
+    if kind == "string_pattern_mismatch":
+        return (f"{path}: '{given}' is not a valid id; use lowercase letters, digits and '-' "
+                "(numbered items: list/number, case measures: case/section-measure)")
+    if kind == "greater_than_equal":
+        return f"{path}: must be at least {err['ctx']['ge']}"
+    if kind == "union_tag_invalid":
+        return f"{path}: unknown block type '{err.get('ctx', {}).get('tag')}' (one of {err.get('ctx', {}).get('expected_tags')})"
+    if kind == "value_error":
+        return f"{path}: {err['ctx']['error']}"
+    return f"{path}: {err['msg']}"
+
+
+def _validate_record(kind: str, model: type[Record], raw, where: Where, label: str):
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            # Drop the union member name pydantic inserts (blocks.0.table.rows -> blocks.0.rows).
+            loc = tuple(s for s in loc if not (isinstance(s, str) and s in _BLOCK_TAGS))
+            err = {**err, "loc": loc}
+            problems.append(Problem(where.file, where.line_of(*loc), label, _error_message(err, model)))
+        return None, problems
+
+
+_BLOCK_TAGS = {"title", "field", "choice", "heading", "table", "narrative", "opinions", "paragraph"}
+
+
+def _kind_of(path: Path, data_dir: Path) -> str | None:
+    rel = path.relative_to(data_dir)
+    if len(rel.parts) == 1:
+        return SINGLE_FILES.get(rel.name)
+    return FOLDERS.get(rel.parts[0]) if len(rel.parts) == 2 else None
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml")
+                  and p.relative_to(data_dir).parts[0] not in NOT_DATA)
+
+
+def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list[Problem]]:
+    """Parse and type-check every data file under data_dir."""
+    root = root or data_dir.parent
+    loaded, problems = Loaded(), []
+    for path in data_files(data_dir):
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        kind = _kind_of(path, data_dir)
+        if kind is None:
+            where = ", ".join(list(SINGLE_FILES) + [f"{d}/*.yml" for d in FOLDERS])
+            problems.append(Problem(shown, 1, "file", f"is not a known data file; data files are {where}"))
+            continue
+        value, found = parse_yaml(path, shown)
+        problems += found
+        if value is None:
+            continue
+        file_model, key, model = FILE_KINDS[kind]
+        if not isinstance(value, LineDict):
+            problems.append(Problem(shown, 1, "file", f"must be a mapping with a '{key}:' list at the top"))
+            continue
+        top_where = Where(shown, value.line, value)
+        # Check the file's own fields with the records left out, then each record alone,
+        # so one bad record does not hide the others.
+        head, head_problems = _validate_record(kind, file_model, {**value, key: []}, top_where, "file")
+        problems += head_problems
+        records = value.get(key)
+        if key not in value:
+            problems.append(Problem(shown, value.line, "file", f"has no '{key}:' list; add it"))
+            continue
+        if not isinstance(records, LineList):
+            problems.append(Problem(shown, value.line_of(key), "file", f"'{key}' must be a list of records"))
+            continue
+        context = {k: v for k, v in value.items() if k != key} if head is not None else None
+        if context is None:
+            continue
+        for index, raw in enumerate(records):
+            line = records.line_of(index)
+            label = record_label(kind, raw)
+            if not isinstance(raw, LineDict):
+                problems.append(Problem(shown, line, label, "must be a mapping of fields (key: value)"))
+                continue
+            record, found = _validate_record(kind, model, raw, Where(shown, line, raw), label)
+            problems += found
+            if record is not None:
+                loaded.add(kind, record, Where(shown, line, raw), context)
+    return loaded, problems

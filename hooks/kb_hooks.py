@@ -1,0 +1,43 @@
+"""MkDocs adapter for the knowledge base core (hooks/kb). Events only, each a few lines.
+
+on_config loads and validates the corpus once (any data problem stops the build
+with every problem listed); on_files adds every generated page, download and
+export file as File.generated; on_page_content adds glossary tooltips.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
+
+from kb.load import DataError  # noqa: E402
+from kb.site import Site  # noqa: E402
+
+_site: Site | None = None
+
+
+def on_config(config):
+    global _site
+    root = Path(config.config_file_path).resolve().parent
+    try:
+        _site = Site.load(root / "data", root)
+    except DataError as exc:
+        raise PluginError(str(exc)) from None
+    return config
+
+
+def on_files(files, config):
+    for path, content in _site.files().items():
+        existing = files.get_file_from_path(path)
+        if existing is not None:
+            files.remove(existing)
+        files.append(File.generated(config, path, content=content))
+    return files
+
+
+def on_page_content(html, page, config, files):
+    return _site.annotate(html, page.file.src_uri)

@@ -153,10 +153,11 @@ def build_corpus(loaded: Loaded, data_dir: Path) -> tuple[Corpus, list[Problem]]
             return
         corpus.entries[entry.id] = entry
 
-    docs = {r.id: (r, w) for r, w, _ in loaded.of("documents")}
+    docs: dict = {}  # the first document of each id; a duplicate is reported, not used
     for doc, where, _ in loaded.of("documents"):
         add(Entry("document", doc.id, doc.title, plain(doc.summary), ("综合",), f"documents/{doc.id}/", doc, where),
             f"document {doc.id}")
+        docs.setdefault(doc.id, (doc, where))
         source = data_dir / "sources" / doc.source_file
         if source.is_file():
             corpus.sources[doc.id] = source.read_text(encoding="utf-8")
@@ -261,7 +262,7 @@ def _check_tasks(corpus: Corpus) -> list[Problem]:
             label = f"task {task.number}"
             line = task.where.line_of("units", i)
             if name not in corpus.units_by_name:
-                spelled = [u.name for u in corpus.units_by_name.values()
+                spelled = [u.record.name for u in corpus.units_by_name.values()
                            if name in u.record.source_spellings]
                 hint = f" (the source's spelling of {spelled[0]}; use that name)" if spelled else \
                     suggest(name, corpus.units_by_name)

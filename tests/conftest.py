@@ -1,0 +1,39 @@
+"""Shared fixtures: the real corpus, and one real strict build of the site per test session."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "hooks"))
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+from kb.corpus import load_corpus  # noqa: E402
+
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+
+def build_site(dest: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
+    return subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config), "-d", str(dest)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    return load_corpus(ROOT / "data", ROOT)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """A real strict build into a temp folder; fails on any warning."""
+    dest = tmp_path_factory.mktemp("site")
+    result = build_site(dest)
+    assert result.returncode == 0, result.stderr
+    warnings = [ln for ln in result.stderr.splitlines() if "WARNING" in ln]
+    assert warnings == []
+    return dest

@@ -1,0 +1,52 @@
+"""Unit tests of the core's text handling: escaping, restorations, tooltips, dates."""
+from __future__ import annotations
+
+import html
+
+import markdown
+
+from kb.glossary import Glossary
+from kb.text import cn_date, md_text
+
+EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_html", "tables"]
+
+
+def to_html(md: str) -> str:
+    return markdown.markdown(md, extensions=EXTENSIONS)
+
+
+HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '[x](javascript:alert(1))',
+           '# 标题', '| a | b |', '*强调* `代码` <!-- 注释', '{{ x }} {% if %}', '1. 列表', '> 引用',
+           '\\ 反斜杠 _下划线_ ~~删除~~', 'a & b "引号" \'单引号\'', '*[HTML]: 缩写定义']
+
+
+def test_hostile_text_renders_literally():
+    for text in HOSTILE:
+        out = to_html(f"前文 {md_text(text)}")
+        assert out.startswith("<p>") and out.endswith("</p>") and out.count("<") == 2, (text, out)
+        assert html.unescape(out[3:-4]) == f"前文 {text}", (text, out)
+
+
+def test_hostile_text_keeps_table_columns():
+    row = f"| {md_text('a | b')} | {md_text('<b>c</b>')} |"
+    html = to_html("| 甲 | 乙 |\n|---|---|\n" + row)
+    assert html.count("<td>") == 2 and "<b>" not in html
+
+
+def test_restored_characters_become_marked_spans():
+    html = to_html(str(md_text("完善〖县〗委")))
+    assert '<span class="kb-restored"' in html and ">县</span>委" in html
+
+
+def test_chinese_dates():
+    assert cn_date("2024-03-21") == "2024年3月21日"
+    assert cn_date("2020-10") == "2020年10月"
+
+
+def test_glossary_marks_first_use_outside_links(corpus):
+    g = Glossary(corpus)
+    html = '<h2>双减</h2><p><a href="x">双减</a> 落实双减，再说双减和五唯。</p>'
+    out = g.annotate(html)
+    assert out.count("<abbr") == 2
+    assert "<h2>双减</h2>" in out and '<a href="x">双减</a>' in out
+    assert out.index("<abbr") > out.index("落实")

@@ -9,7 +9,11 @@ export PYTHONPATH := $(CURDIR)/hooks
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve build validate stats schema test chromium clean
+.PHONY: serve build validate stats schema test system-deps clean
+
+# Debian packages the tests drive: Chromium (browser tests), LibreOffice and poppler
+# (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese).
+SYSTEM_PACKAGES := chromium libreoffice-writer libreoffice-calc poppler-utils fonts-noto-cjk
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,12 +46,16 @@ stats: $(VENV)/.runtime
 schema: $(VENV)/.runtime
 	$(PY) -m kb schema
 
-## chromium: Debian's Chromium for the browser tests (installed only when missing)
-chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+## system-deps: install the Debian packages above, only those missing
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
-## test: the whole suite (unit, build and browser tests)
-test: $(VENV)/.testdeps chromium
+## test: the whole suite (unit, build, download and browser tests)
+test: $(VENV)/.testdeps system-deps
 	$(PY) -m pytest -q tests
 
 clean:

@@ -332,6 +332,18 @@ def _check_references(corpus: Corpus, docs) -> list[Problem]:
                                         f"section {s.number}: measure")
     for form in corpus.of_kind("form"):
         problems += _check_form(corpus, form, docs)
+    templates = [f for f in corpus.of_kind("form") if f.record.case_template]
+    for extra in templates[1:]:
+        problems.append(Problem(extra.where.file, extra.where.line_of("case_template"), f"form {extra.id}",
+                                f"only one form can be the case template (already {templates[0].id})"))
+    if corpus.of_kind("case") and templates and templates[0].record.format != "docx":
+        problems.append(Problem(templates[0].where.file, templates[0].where.line, f"form {templates[0].id}",
+                                "the case template must be a docx form"))
+    if corpus.of_kind("case") and not templates:
+        first = corpus.of_kind("case")[0]
+        problems.append(Problem(first.where.file, first.where.line, f"case {first.id}",
+                                "cases are offered as .docx in a case template: mark one docx form "
+                                "'case_template: true'"))
     for doc_id, (doc, where) in docs.items():
         for i, att in enumerate(doc.attachments):
             line = where.line_of("attachments", i)

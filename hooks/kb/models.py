@@ -323,6 +323,7 @@ class Form(Record):
     purpose: Text
     filled_by: Text
     word_limit: Number | None = None
+    case_template: bool = False  # cases in data/ are also offered as .docx in this form's format
     page: Page
     styles: list[Style] = []
     blocks: list[Block] = []

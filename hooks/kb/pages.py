@@ -44,7 +44,9 @@ def list_src(kind: str, list_id: str | None = None) -> str:
     return f"{LIST_URLS[kind].rstrip('/')}/index.md"
 
 
-def all_pages(corpus: Corpus) -> list[Page]:
+def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]:
+    """Every page; `sizes` (download path → bytes) lets form pages show file sizes."""
+    sizes = sizes or {}
     pages = [home_page(corpus)]
     pages += [hub_page(corpus, s) for s in SUBJECTS]
     pages += [Page("documents/index.md", "documents.md", "政策文件", {"documents": corpus.of_kind("document")})]
@@ -67,9 +69,9 @@ def all_pages(corpus: Corpus) -> list[Page]:
     pages.append(Page("projects/index.md", "project_lists.md", "试点项目库", {"lists": _lists_of(corpus, "project")}))
     for kind in ("project", "task", "negative", "unit", "term", "form"):
         for entry in corpus.of_kind(kind):
-            pages.append(record_page(corpus, entry))
+            pages.append(record_page(corpus, entry, sizes))
     for case in corpus.of_kind("case"):
-        pages.append(case_page(corpus, case))
+        pages.append(case_page(corpus, case, sizes))
     pages.append(Page("cases/index.md", "cases.md", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
@@ -155,7 +157,7 @@ def negative_list_page(corpus: Corpus) -> Page:
                 {"groups": groups, "total": len(negatives), "docs": docs})
 
 
-def record_page(corpus: Corpus, entry: Entry) -> Page:
+def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None) -> Page:
     ctx = {"e": entry, "r": entry.record, "links_from": corpus.links_from(entry.id),
            "links_to": corpus.links_to(entry.id), "tags": corpus.tags_of(entry.id) if entry.kind in (
                "project", "task", "negative") else []}
@@ -183,13 +185,13 @@ def record_page(corpus: Corpus, entry: Entry) -> Page:
         ctx["uses"] = [e for e in corpus.entries.values() if e.kind in ("project", "task", "negative", "measure")
                        and any(n in e.text for n in names)]
     elif entry.kind == "form":
-        ctx.update(form_context(corpus, entry))
+        ctx.update(form_context(corpus, entry, sizes or {}))
     title = entry.title if entry.kind not in ("negative",) else f"负面清单：{entry.title}"
     path = src_of(entry.url)
     return Page(path, f"{entry.kind}.md", title, ctx, tags=ctx["tags"])
 
 
-def form_context(corpus: Corpus, form: Entry) -> dict:
+def form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> dict:
     rec = form.record
     doc = corpus[rec.document]
     reqs = [r for r in doc.record.requirements if r.kind in ("截止时间", "报送方式", "报送材料", "申报数量", "字数")]
@@ -197,16 +199,20 @@ def form_context(corpus: Corpus, form: Entry) -> dict:
                "projects": [f"{e.number}. {e.text}" for e in corpus.of_kind("project")
                             if any(a.projects == e.list for a in doc.record.attachments)]}
     return {"doc": doc, "requirements": reqs, "options": options, "quotas": doc.record.quotas,
-            "word_limits": doc.record.word_limits, "downloads": form_downloads(form)}
+            "word_limits": doc.record.word_limits, "downloads": form_downloads(form, sizes)}
 
 
-def form_downloads(form: Entry) -> list[dict]:
-    """The files built for a form: [{'format', 'url', 'name'}]."""
+def form_downloads(entry: Entry, sizes: dict[str, int]) -> list[dict]:
+    """The files built for a form or case: [{'format', 'url', 'name', 'size_text'}]."""
     from .downloads import downloads_of
-    return downloads_of(form)
+    out = []
+    for item in downloads_of(entry):
+        size = sizes.get(item["url"])
+        out.append({**item, "size_text": f"{size / 1024:.1f} KB" if size else ""})
+    return out
 
 
-def case_page(corpus: Corpus, case: Entry) -> Page:
+def case_page(corpus: Corpus, case: Entry, sizes: dict[str, int] | None = None) -> Page:
     sections = []
     for s in case.record.sections:
         measures = []
@@ -216,7 +222,7 @@ def case_page(corpus: Corpus, case: Entry) -> Page:
         sections.append((s, measures))
     return Page(src_of(case.url), "case.md", case.record.title, {
         "e": case, "r": case.record, "doc": corpus[case.record.document], "sections": sections,
-        "downloads": form_downloads(case)}, tags=corpus.tags_of(case.id))
+        "downloads": form_downloads(case, sizes or {})}, tags=corpus.tags_of(case.id))
 
 
 def _neighbours(items: list[Entry], entry: Entry) -> tuple[Entry | None, Entry | None]:

@@ -22,13 +22,14 @@ class Site:
         corpus = load_corpus(data_dir, root)
         return cls(corpus, Glossary(corpus))
 
-    def pages(self) -> dict[str, str]:
-        return {p.path: render_page(p) for p in all_pages(self.corpus)}
+    def pages(self, sizes: dict[str, int] | None = None) -> dict[str, str]:
+        return {p.path: render_page(p) for p in all_pages(self.corpus, sizes)}
 
     def files(self) -> dict[str, str | bytes]:
-        out: dict[str, str | bytes] = dict(self.pages())
+        downloads = self.download_files()
+        out: dict[str, str | bytes] = dict(self.pages({k: len(v) for k, v in downloads.items()}))
         out.update(export_files(self.corpus))
-        out.update(self.download_files())
+        out.update(downloads)
         return out
 
     def download_files(self) -> dict[str, bytes]:

@@ -1,0 +1,32 @@
+"""What the builders share: Chinese font sizes and byte-for-byte reproducible zip files."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+# 字号 → points, as Word defines them.
+SIZES_PT = {"初号": 42, "小初": 36, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16, "小三": 15,
+            "四号": 14, "小四": 12, "五号": 10.5, "小五": 9}
+
+# Fixed timestamp for file properties and zip entries: the same data gives the same bytes.
+FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML zip with fixed entry times, permissions and compression."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # Writers stamp the save time here (openpyxl does); pin it like every other time.
+                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data)
+            dst.writestr(fixed, data, compresslevel=9)
+    return out.getvalue()

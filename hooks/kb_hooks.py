@@ -41,3 +41,7 @@ def on_files(files, config):
 
 def on_page_content(html, page, config, files):
     return _site.annotate(html, page.file.src_uri)
+
+
+def on_post_build(config):
+    _site.write_search_index(Path(config.site_dir))

@@ -18,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate", help="check every data file; print every problem")
     sub.add_parser("stats", help="counts per kind and per subject")
+    search = sub.add_parser("search", help="search the corpus as the site does; prints ranked records and URLs")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--limit", type=int, default=10)
+    render = sub.add_parser("render", help="write every generated page and file into DIR (no MkDocs)")
+    render.add_argument("dir", type=Path)
     schema = sub.add_parser("schema", help="write the JSON Schema files for editors into data/schema/")
     schema.add_argument("--check", action="store_true", help="fail if the files are stale instead of writing")
     args = parser.parse_args(argv)
@@ -34,6 +39,23 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if args.command == "search":
+        from .search import CliSearch
+        results = CliSearch(corpus).search(" ".join(args.query), limit=args.limit)
+        for rank, (entry, score) in enumerate(results, 1):
+            print(f"{rank:2}. {score:8.3f}  [{entry.kind_label}] {entry.title}  {entry.url}")
+        if not results:
+            print("没有找到符合条件的结果")
+        return 0
+    if args.command == "render":
+        from .site import Site
+        site = Site.load(args.data, args.data.parent)
+        for path, content in sorted(site.files().items()):
+            out = args.dir / path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        print(f"wrote {len(site.files())} files into {args.dir}")
+        return 0
     if args.command == "validate":
         counts = corpus.counts()
         print(f"ok: {sum(counts.values())} records, {len(corpus.stored_links)} links")

@@ -65,6 +65,7 @@ class Corpus:
     units_by_name: dict[str, Entry] = field(default_factory=dict)
     tags: list[Tag] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # document id → its source copy's text
+    search_words: list[str] = field(default_factory=list)  # data/search.yml
     _out: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _in: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -203,6 +204,7 @@ def build_corpus(loaded: Loaded, data_dir: Path) -> tuple[Corpus, list[Problem]]
         add(Entry("term", term.id, term.term, term.definition, (), f"glossary/{term.id}/", term, where),
             f"term {term.id}")
     corpus.tags = [t for t, _, _ in loaded.of("tags")]
+    corpus.search_words = [w for f, _, _ in loaded.of("search") for w in f.words]
 
     problems += _check_tasks(corpus)
     problems += _check_links(corpus)

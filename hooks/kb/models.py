@@ -386,8 +386,12 @@ class TagsFile(Record):
     tags: list[Tag]
 
 
-# Data file kinds: schema name, file model, the key holding the records, record model.
-FILE_KINDS: dict[str, tuple[type[Record], str, type[Record]]] = {
+class SearchFile(Record):
+    words: list[Name] = Field(min_length=1)  # domain words jieba must keep whole, beyond those derived
+
+
+# Data file kinds: schema name, file model, the key holding the records (None: the file is one record), record model.
+FILE_KINDS: dict[str, tuple[type[Record], str | None, type[Record]]] = {
     "documents": (DocumentsFile, "documents", Document),
     "projects": (ProjectsFile, "projects", Project),
     "tasks": (TasksFile, "tasks", Task),
@@ -397,4 +401,5 @@ FILE_KINDS: dict[str, tuple[type[Record], str, type[Record]]] = {
     "forms": (FormsFile, "forms", Form),
     "glossary": (GlossaryFile, "terms", Term),
     "tags": (TagsFile, "tags", Tag),
+    "search": (SearchFile, None, SearchFile),  # one record: the whole file
 }

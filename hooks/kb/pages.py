@@ -129,7 +129,7 @@ def document_page(corpus: Corpus, doc: Entry) -> Page:
     forms = {e.id: e for e in corpus.of_kind("form")}
     return Page(f"documents/{doc.id}.md", "document.md", doc.record.short_title, {
         "doc": doc, "d": doc.record, "items": items, "negatives": negatives, "cases": cases, "forms": forms,
-        "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)})
+        "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)}, search_exclude=True)
 
 
 def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
@@ -188,7 +188,8 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx.update(form_context(corpus, entry, sizes or {}))
     title = entry.title if entry.kind not in ("negative",) else f"负面清单：{entry.title}"
     path = src_of(entry.url)
-    return Page(path, f"{entry.kind}.md", title, ctx, tags=ctx["tags"])
+    # Records are indexed from the corpus by kb.search, not from their HTML.
+    return Page(path, f"{entry.kind}.md", title, ctx, tags=ctx["tags"], search_exclude=True)
 
 
 def form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> dict:
@@ -222,7 +223,7 @@ def case_page(corpus: Corpus, case: Entry, sizes: dict[str, int] | None = None) 
         sections.append((s, measures))
     return Page(src_of(case.url), "case.md", case.record.title, {
         "e": case, "r": case.record, "doc": corpus[case.record.document], "sections": sections,
-        "downloads": form_downloads(case, sizes or {})}, tags=corpus.tags_of(case.id))
+        "downloads": form_downloads(case, sizes or {})}, tags=corpus.tags_of(case.id), search_exclude=True)
 
 
 def _neighbours(items: list[Entry], entry: Entry) -> tuple[Entry | None, Entry | None]:

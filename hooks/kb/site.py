@@ -1,6 +1,7 @@
 """Everything one build produces, as {docs path: content}, from one loaded corpus."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from .export import export_files
 from .glossary import Glossary
 from .pages import all_pages
 from .render import render_page
+from .search import configure_jieba, domain_words, merge_into_material_index
 
 
 @dataclass
@@ -20,7 +22,18 @@ class Site:
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
         corpus = load_corpus(data_dir, root)
+        configure_jieba(domain_words(corpus))  # Material segments the other pages with the same dictionary
         return cls(corpus, Glossary(corpus))
+
+    def write_search_index(self, site_dir: Path) -> None:
+        """Rewrite Material's search index with the corpus's record documents (see kb.search)."""
+        path = site_dir / "search" / "search_index.json"
+        if not path.exists():
+            return
+        index = json.loads(path.read_text(encoding="utf-8"))
+        merged = merge_into_material_index(index, self.corpus)
+        path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+                        encoding="utf-8")
 
     def pages(self, sizes: dict[str, int] | None = None) -> dict[str, str]:
         return {p.path: render_page(p) for p in all_pages(self.corpus, sizes)}

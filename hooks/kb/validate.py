@@ -16,7 +16,7 @@ from .models import FILE_KINDS, Record
 
 # Where each kind lives: a single file, or a folder of files (one per list/region).
 SINGLE_FILES = {"documents.yml": "documents", "negative.yml": "negative", "forms.yml": "forms",
-                "glossary.yml": "glossary", "tags.yml": "tags"}
+                "glossary.yml": "glossary", "tags.yml": "tags", "search.yml": "search"}
 FOLDERS = {"projects": "projects", "tasks": "tasks", "units": "units", "cases": "cases"}
 NOT_DATA = {"schema", "sources"}
 
@@ -169,6 +169,12 @@ def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list
             problems.append(Problem(shown, 1, "file", f"must be a mapping with a '{key}:' list at the top"))
             continue
         top_where = Where(shown, value.line, value)
+        if key is None:
+            record, found = _validate_record(kind, file_model, value, top_where, "file")
+            problems += found
+            if record is not None:
+                loaded.add(kind, record, top_where, {})
+            continue
         # Check the file's own fields with the records left out, then each record alone,
         # so one bad record does not hide the others.
         head, head_problems = _validate_record(kind, file_model, {**value, key: []}, top_where, "file")

@@ -1,0 +1,55 @@
+"""Helpers for the browser tests: serve a built site on 127.0.0.1 and drive Debian's Chromium."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: Path):
+    handler = functools.partial(_Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def type_like_a_person(page, text: str) -> None:
+    """ASCII is typed key by key; Chinese arrives as committed IME text, and the person commits it
+    with a key press (Space), which is also what separates words."""
+    for i, word in enumerate(text.split(" ")):
+        if i:
+            page.keyboard.press("Space")
+        for chunk in _runs(word):
+            if chunk.isascii():
+                page.keyboard.type(chunk)
+            else:
+                page.keyboard.insert_text(chunk)  # the IME inserts the text with no key events…
+                page.keyboard.up("Space")  # …and the commit key's press is eaten by the IME: only its keyup arrives
+
+
+def _runs(word: str) -> list[str]:
+    out: list[str] = []
+    for ch in word:
+        if out and out[-1][-1].isascii() == ch.isascii():
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out

@@ -9,11 +9,11 @@ export PYTHONPATH := $(CURDIR)/hooks
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve build validate stats schema test system-deps clean
+.PHONY: serve build offline validate stats schema test system-deps clean
 
 # Debian packages the tests drive: Chromium (browser tests), LibreOffice and poppler
-# (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese).
-SYSTEM_PACKAGES := chromium libreoffice-writer libreoffice-calc poppler-utils fonts-noto-cjk
+# (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese), nginx (publishing).
+SYSTEM_PACKAGES := chromium libreoffice-writer libreoffice-calc poppler-utils fonts-noto-cjk nginx-light
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,12 +28,21 @@ $(VENV)/.testdeps: $(VENV)/.runtime requirements-test.txt
 serve: $(VENV)/.runtime validate
 	$(MKDOCS) serve --strict -a 127.0.0.1:8000
 
-## build: build into a temporary folder; replace site/ only when the build succeeded
+## build: the offline edition first, then the site (which offers it); site/ is replaced only on success
 build: $(VENV)/.runtime
-	rm -rf .site-new
-	$(MKDOCS) build --strict --quiet -d .site-new
-	rm -rf .site-old; if [ -d site ]; then mv site .site-old; fi; mv .site-new site; rm -rf .site-old
-	@echo "built site/"
+	rm -rf .site-new .site-offline .kb-offline.zip
+	KB_OFFLINE=true $(MKDOCS) build --strict --quiet -d .site-offline
+	$(PY) -m kb zip .site-offline .kb-offline.zip
+	KB_OFFLINE_ZIP=.kb-offline.zip $(MKDOCS) build --strict --quiet -d .site-new
+	rm -rf .site-old; if [ -d site ]; then mv site .site-old; fi; mv .site-new site; rm -rf .site-old .site-offline .kb-offline.zip
+	@echo "built site/ (with downloads/kb-offline.zip)"
+
+## offline: only the offline edition, as kb-offline.zip (unzip, open index.html, no network needed)
+offline: $(VENV)/.runtime
+	rm -rf .site-offline
+	KB_OFFLINE=true $(MKDOCS) build --strict --quiet -d .site-offline
+	$(PY) -m kb zip .site-offline kb-offline.zip
+	rm -rf .site-offline
 
 ## validate: check every data file and print every problem
 validate: $(VENV)/.runtime
@@ -59,4 +68,4 @@ test: $(VENV)/.testdeps system-deps
 	$(PY) -m pytest -q tests
 
 clean:
-	rm -rf site .site-new .site-old
+	rm -rf site .site-new .site-old .site-offline .kb-offline.zip kb-offline.zip

@@ -6,6 +6,7 @@ export file as File.generated; on_page_content adds glossary tooltips.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
 from kb.load import DataError  # noqa: E402
-from kb.site import Site  # noqa: E402
+from kb.site import OFFLINE_ZIP, Site  # noqa: E402
 
 _site: Site | None = None
 
@@ -31,7 +32,10 @@ def on_config(config):
 
 
 def on_files(files, config):
-    for path, content in _site.files().items():
+    # The offline edition's zip, when `make build` made one first (KB_OFFLINE_ZIP=path).
+    offline = os.environ.get("KB_OFFLINE_ZIP")
+    extra = {OFFLINE_ZIP: Path(offline).read_bytes()} if offline and Path(offline).is_file() else {}
+    for path, content in _site.files(config.use_directory_urls, extra).items():
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
@@ -44,4 +48,4 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_build(config):
-    _site.write_search_index(Path(config.site_dir))
+    _site.write_search_index(Path(config.site_dir), config.use_directory_urls)

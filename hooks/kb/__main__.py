@@ -21,12 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     search = sub.add_parser("search", help="search the corpus as the site does; prints ranked records and URLs")
     search.add_argument("query", nargs="+")
     search.add_argument("--limit", type=int, default=10)
+    zipper = sub.add_parser("zip", help="zip a built site reproducibly (the offline edition)")
+    zipper.add_argument("folder", type=Path)
+    zipper.add_argument("dest", type=Path)
     render = sub.add_parser("render", help="write every generated page and file into DIR (no MkDocs)")
     render.add_argument("dir", type=Path)
     schema = sub.add_parser("schema", help="write the JSON Schema files for editors into data/schema/")
     schema.add_argument("--check", action="store_true", help="fail if the files are stale instead of writing")
     args = parser.parse_args(argv)
 
+    if args.command == "zip":
+        from .downloads.common import zip_folder
+        count = zip_folder(args.folder, args.dest)
+        print(f"wrote {args.dest} ({count} files, {args.dest.stat().st_size // 1024} KB)")
+        return 0
     if args.command == "schema":
         from .schema import write_schemas
         stale = write_schemas(args.data / "schema", check=args.check)

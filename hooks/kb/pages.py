@@ -34,6 +34,17 @@ def src_of(url: str) -> str:
     return src + (f"#{anchor}" if anchor else "")
 
 
+def site_url(src: str, dir_urls: bool = True) -> str:
+    """Docs path → the page's site URL, as MkDocs makes it ('a/b.md' → 'a/b/' or 'a/b.html')."""
+    path, _, anchor = src.partition("#")
+    stem = path[:-3]
+    if dir_urls:
+        url = "" if stem == "index" else (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+    else:
+        url = stem + ".html"
+    return url + (f"#{anchor}" if anchor else "")
+
+
 LIST_URLS = {"document": "documents/", "unit": "units/", "negative": "negative/", "case": "cases/",
              "form": "downloads/", "term": "glossary/"}
 
@@ -80,7 +91,9 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     pages.append(negative_list_page(corpus))
     pages.append(Page("glossary/index.md", "glossary.md", "术语表", {"terms": sorted(
         corpus.of_kind("term"), key=lambda e: e.title)}))
-    pages.append(Page("downloads/index.md", "downloads.md", "表格下载", {"forms": corpus.of_kind("form")}))
+    offline = sizes.get("downloads/kb-offline.zip")
+    pages.append(Page("downloads/index.md", "downloads.md", "表格下载", {
+        "forms": corpus.of_kind("form"), "offline_size": f"{offline / 1024 / 1024:.1f} MB" if offline else ""}))
     pages.append(Page("tags.md", "tags.md", "标签", {}))
     return pages
 

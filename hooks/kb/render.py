@@ -14,7 +14,7 @@ import yaml
 from markupsafe import Markup
 
 from .corpus import SUBJECT_SLUGS, Entry
-from .pages import Page, list_src, src_of
+from .pages import Page, list_src, site_url, src_of
 from .text import attr, cn_date, cn_number, html_text, md_text
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
@@ -29,8 +29,10 @@ def environment(folder: str = str(TEMPLATES)) -> jinja2.Environment:
     return env
 
 
-def _helpers(page: Page) -> dict:
+def _helpers(page: Page, dir_urls: bool) -> dict:
     here = posixpath.dirname(page.path)
+    here_url = site_url(page.path, dir_urls)
+    here_dir = here_url if here_url.endswith("/") or not here_url else posixpath.dirname(here_url) + "/"
 
     def ref(target) -> Markup:
         """Relative link target from this page to an entry, a URL or a docs path."""
@@ -53,11 +55,21 @@ def _helpers(page: Page) -> dict:
         return ref(list_src(kind, list_id))
 
 
+    def href(target) -> Markup:
+        """Relative URL for raw HTML (MkDocs rewrites Markdown links, not these)."""
+        src = src_of(target.url) if isinstance(target, Entry) else target
+        url = site_url(src, dir_urls)
+        path, _, frag = url.partition("#")
+        rel = posixpath.relpath(path or ".", here_dir.rstrip("/") or ".")
+        if path.endswith("/") or not path:
+            rel = rel.rstrip("/") + "/" if rel != "." else "./"
+        return attr(rel + (f"#{frag}" if frag else ""))
+
     def anchor(name: str) -> Markup:
         """attr_list id for a heading ('{#' cannot be written in a Jinja template)."""
         return Markup("{#" + str(attr(name)) + "}")
 
-    return {"ref": ref, "anchor": anchor, "link": link, "badges": subject_badges, "list_link": list_link,
+    return {"ref": ref, "href": href, "anchor": anchor, "link": link, "badges": subject_badges, "list_link": list_link,
             "subject_slugs": SUBJECT_SLUGS, "md": md_text}
 
 
@@ -72,7 +84,7 @@ def front_matter(page: Page) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
 
 
-def render_page(page: Page, folder: Path = TEMPLATES) -> str:
+def render_page(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
     template = environment(str(folder)).get_template(page.template)
-    body = template.render(**page.context, **_helpers(page), page_title=page.title)
+    body = template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
     return front_matter(page) + body

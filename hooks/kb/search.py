@@ -148,8 +148,9 @@ def record_text(corpus: Corpus, e: Entry) -> str:
     return e.text
 
 
-def index_documents(corpus: Corpus) -> list[dict]:
+def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
     """One search document per record, in Material's index format (plus `keywords`)."""
+    from .pages import site_url, src_of
     words = domain_words(corpus)
     configure_jieba(words)
     docs = []
@@ -160,7 +161,7 @@ def index_documents(corpus: Corpus) -> list[dict]:
             found += sorted({p for w in found for p in prefixes(w)} - set(found))
             tags = [e.kind_label] + (corpus.tags_of(e.id) if e.kind in ("task", "project", "negative") else [])
             docs.append({
-                "location": e.url,
+                "location": site_url(src_of(e.url), dir_urls),
                 "title": html.escape(segment_text(e.title), quote=False),
                 "text": html.escape(segment_text(text), quote=False),
                 "tags": tags,
@@ -169,23 +170,25 @@ def index_documents(corpus: Corpus) -> list[dict]:
     return docs
 
 
-def merge_into_material_index(index: dict, corpus: Corpus) -> dict:
+def merge_into_material_index(index: dict, corpus: Corpus, dir_urls: bool = True) -> dict:
     """Replace Material's entries for record pages with ours; keep (and damp) the other pages."""
-    record_pages = {e.url.split("#")[0] for k in RECORD_KINDS for e in corpus.of_kind(k)}
+    from .pages import site_url, src_of
+    record_pages = {site_url(src_of(e.url), dir_urls).split("#")[0] for k in RECORD_KINDS for e in corpus.of_kind(k)}
+    about = site_url("about.md", dir_urls)
     kept = []
     for doc in index["docs"]:
         page, _, anchor = doc["location"].partition("#")
         if page in record_pages:
             continue
-        if anchor and page != "about/":
+        if anchor and page != about:
             continue  # aggregate pages: their page entry is enough, the records have their own
         doc = {**doc, "title": resegment_html(doc["title"]), "text": resegment_html(doc["text"])}
-        if page != "about/":
+        if page != about:
             doc["boost"] = AGGREGATE_BOOST
         kept.append(doc)
     config = {**index["config"], "separator": SEPARATOR,
               "fields": {name: {"boost": boost} for name, boost in FIELDS.items()}}
-    return {"config": config, "docs": index_documents(corpus) + kept}
+    return {"config": config, "docs": index_documents(corpus, dir_urls) + kept}
 
 
 # --- the same search, from the command line --------------------------------------------------

@@ -14,6 +14,9 @@ from .render import render_page
 from .search import configure_jieba, domain_words, merge_into_material_index
 
 
+OFFLINE_ZIP = "downloads/kb-offline.zip"
+
+
 @dataclass
 class Site:
     corpus: Corpus
@@ -25,22 +28,23 @@ class Site:
         configure_jieba(domain_words(corpus))  # Material segments the other pages with the same dictionary
         return cls(corpus, Glossary(corpus))
 
-    def write_search_index(self, site_dir: Path) -> None:
+    def write_search_index(self, site_dir: Path, dir_urls: bool = True) -> None:
         """Rewrite Material's search index with the corpus's record documents (see kb.search)."""
         path = site_dir / "search" / "search_index.json"
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        merged = merge_into_material_index(index, self.corpus)
+        merged = merge_into_material_index(index, self.corpus, dir_urls)
         path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
                         encoding="utf-8")
 
-    def pages(self, sizes: dict[str, int] | None = None) -> dict[str, str]:
-        return {p.path: render_page(p) for p in all_pages(self.corpus, sizes)}
+    def pages(self, sizes: dict[str, int] | None = None, dir_urls: bool = True) -> dict[str, str]:
+        return {p.path: render_page(p, dir_urls=dir_urls) for p in all_pages(self.corpus, sizes)}
 
-    def files(self) -> dict[str, str | bytes]:
-        downloads = self.download_files()
-        out: dict[str, str | bytes] = dict(self.pages({k: len(v) for k, v in downloads.items()}))
+    def files(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
+        """Every generated file; `extra` are ready-made downloads (the offline zip) the pages may offer."""
+        downloads = {**self.download_files(), **(extra or {})}
+        out: dict[str, str | bytes] = dict(self.pages({k: len(v) for k, v in downloads.items()}, dir_urls))
         out.update(export_files(self.corpus))
         out.update(downloads)
         return out

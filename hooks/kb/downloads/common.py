@@ -30,3 +30,17 @@ def reproducible_zip(data: bytes) -> bytes:
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data)
             dst.writestr(fixed, data, compresslevel=9)
     return out.getvalue()
+
+
+def zip_folder(folder, dest) -> int:
+    """Zip a built site reproducibly (sorted names, fixed times); returns the number of files."""
+    from pathlib import Path
+    folder, files = Path(folder), sorted(p for p in Path(folder).rglob("*") if p.is_file())
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            info = zipfile.ZipInfo("评价改革知识库/" + path.relative_to(folder).as_posix(), date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.flag_bits |= 0x800  # UTF-8 names
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+    return len(files)

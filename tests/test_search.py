@@ -67,8 +67,9 @@ def test_built_index_uses_the_same_documents(site, corpus):
     assert len(locations) == len(set(locations))
     for e in corpus.of_kind("task"):
         assert e.url in locations
-    mkdocs_yml = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    assert yaml.safe_load(mkdocs_yml)["plugins"][0]["search"]["separator"] == SEPARATOR
+    from mkdocs.config import load_config
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    assert config.plugins["material/search"].config.separator == SEPARATOR
 
 
 def _result_ids(page, corpus) -> list[str]:

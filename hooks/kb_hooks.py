@@ -24,8 +24,9 @@ _site: Site | None = None
 def on_config(config):
     global _site
     root = Path(config.config_file_path).resolve().parent
+    data = Path(os.environ.get("KB_DATA", root / "data"))  # tests and the benchmark build other data sets
     try:
-        _site = Site.load(root / "data", root)
+        _site = Site.load(data, data.parent)
     except DataError as exc:
         raise PluginError(str(exc)) from None
     return config

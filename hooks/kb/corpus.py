@@ -206,14 +206,14 @@ def build_corpus(loaded: Loaded, data_dir: Path) -> tuple[Corpus, list[Problem]]
     corpus.tags = [t for t, _, _ in loaded.of("tags")]
     corpus.search_words = [w for f, _, _ in loaded.of("search") for w in f.words]
 
-    problems += _check_tasks(corpus)
-    problems += _check_links(corpus)
-    problems += _check_references(corpus, docs)
+    problems += _check_tasks(corpus, loaded)
+    problems += _check_links(corpus, loaded)
+    problems += _check_references(corpus, docs, loaded)
     problems += _check_glossary_and_tags(corpus, loaded)
     return corpus, problems
 
 
-def _add_numbered(loaded, docs, add, kind: str, entry_kind: str) -> list[Problem]:
+def _add_numbered(loaded: Loaded, docs, add, kind: str, entry_kind: str) -> list[Problem]:
     """Projects and tasks: ids are list/number; numbers unique and ascending within a list."""
     problems: list[Problem] = []
     last: dict[str, tuple[int, Where]] = {}
@@ -223,8 +223,10 @@ def _add_numbered(loaded, docs, add, kind: str, entry_kind: str) -> list[Problem
         list_id = context["list"]
         label = f"{word} {record.number}"
         if list_id not in docs:
-            problems.append(Problem(where.file, where.raw.line, label,
-                                    f"list '{list_id}' is not a document id{suggest(list_id, docs)}"))
+            loaded.failed_refs.add(f"{list_id}/{record.number}")  # links to it: the cause is reported here
+            if not loaded.is_failed(list_id, "documents"):
+                problems.append(Problem(where.file, where.raw.line, label,
+                                        f"list '{list_id}' is not a document id{suggest(list_id, docs)}"))
             continue
         key = (list_id, record.number)
         if key in seen:
@@ -241,6 +243,7 @@ def _add_numbered(loaded, docs, add, kind: str, entry_kind: str) -> list[Problem
         if entry_kind == "task":
             section = next((s for s in doc.sections if s.number == record.section), None)
             if section is None:
+                loaded.failed_refs.add(f"{list_id}/{record.number}")
                 problems.append(Problem(where.file, where.line_of("section"), label,
                                         f"section '{record.section}' is not a section of {list_id}"
                                         f"{suggest(record.section, [s.number for s in doc.sections])}"))
@@ -256,7 +259,7 @@ def _add_numbered(loaded, docs, add, kind: str, entry_kind: str) -> list[Problem
     return problems
 
 
-def _check_tasks(corpus: Corpus) -> list[Problem]:
+def _check_tasks(corpus: Corpus, loaded: Loaded) -> list[Problem]:
     problems = []
     for task in corpus.of_kind("task"):
         names = task.record.units
@@ -264,6 +267,8 @@ def _check_tasks(corpus: Corpus) -> list[Problem]:
             label = f"task {task.number}"
             line = task.where.line_of("units", i)
             if name not in corpus.units_by_name:
+                if loaded.is_failed(name, "units"):
+                    continue
                 spelled = [u.record.name for u in corpus.units_by_name.values()
                            if name in u.record.source_spellings]
                 hint = f" (the source's spelling of {spelled[0]}; use that name)" if spelled else \
@@ -274,7 +279,17 @@ def _check_tasks(corpus: Corpus) -> list[Problem]:
     return problems
 
 
-def _check_links(corpus: Corpus) -> list[Problem]:
+def _target_failed(loaded: Loaded, target: str) -> bool:
+    """A link target that failed to load is not reported again."""
+    head, _, tail = target.partition("/")
+    if not tail:
+        return loaded.is_failed(target, "documents", "negative", "glossary", "units", "forms", "cases")
+    if "-" in tail:  # a case measure
+        return loaded.is_failed(f"{head}/*", "cases") or loaded.is_failed(head, "cases")
+    return loaded.is_failed(target, "tasks", "projects")
+
+
+def _check_links(corpus: Corpus, loaded: Loaded) -> list[Problem]:
     problems, pairs = [], {}
     for entry in list(corpus.entries.values()):
         links = getattr(entry.record, "links", None) or []
@@ -285,8 +300,15 @@ def _check_links(corpus: Corpus) -> list[Problem]:
                 problems.append(Problem(entry.where.file, line, label, f"links to itself ('{target}'); remove it"))
                 continue
             if target not in corpus.entries:
+                if not _target_failed(loaded, target):
+                    problems.append(Problem(entry.where.file, line, label,
+                                            f"link to missing record '{target}'{suggest(target, corpus.entries)}"))
+                continue
+            src = getattr(entry.record, "source", None)
+            if entry.kind == "negative" and src.task is not None and target == f"{src.document}/{src.task}":
                 problems.append(Problem(entry.where.file, line, label,
-                                        f"link to missing record '{target}'{suggest(target, corpus.entries)}"))
+                                        f"links to its source task '{target}', which is already linked through "
+                                        "source.task; remove it from links"))
                 continue
             if (entry.id, target) in pairs:
                 problems.append(Problem(entry.where.file, line, label, f"links to '{target}' twice"))
@@ -310,14 +332,17 @@ def _check_links(corpus: Corpus) -> list[Problem]:
     return problems
 
 
-def _check_references(corpus: Corpus, docs) -> list[Problem]:
+def _check_references(corpus: Corpus, docs, loaded: Loaded) -> list[Problem]:
     problems = []
     for neg in corpus.of_kind("negative"):
         src, label = neg.record.source, f"negative {neg.id}"
-        if src.document not in docs:
+        if src.document not in docs and loaded.is_failed(src.document, "documents"):
+            pass
+        elif src.document not in docs:
             problems.append(Problem(neg.where.file, neg.where.line_of("source", "document"), label,
                                     f"source document '{src.document}' is not known{suggest(src.document, docs)}"))
-        elif src.task is not None and f"{src.document}/{src.task}" not in corpus.entries:
+        elif src.task is not None and f"{src.document}/{src.task}" not in corpus.entries \
+                and not loaded.is_failed(f"{src.document}/{src.task}", "tasks"):
             problems.append(Problem(neg.where.file, neg.where.line_of("source", "task"), label,
                                     f"source task {src.task} is not a task of {src.document}"))
         if src.task is None and src.section is None:
@@ -325,7 +350,7 @@ def _check_references(corpus: Corpus, docs) -> list[Problem]:
                                     "source needs a task number or a section"))
     for case in corpus.of_kind("case"):
         rec = case.record
-        if rec.document not in docs:
+        if rec.document not in docs and not loaded.is_failed(rec.document, "documents"):
             problems.append(Problem(case.where.file, case.where.line_of("document"), f"case {case.id}",
                                     f"document '{rec.document}' is not known{suggest(rec.document, docs)}"))
         problems += _check_sequence(case, [s.number for s in rec.sections], ("sections",), "section")
@@ -333,7 +358,8 @@ def _check_references(corpus: Corpus, docs) -> list[Problem]:
             problems += _check_sequence(case, [m.number for m in s.measures], ("sections", si, "measures"),
                                         f"section {s.number}: measure")
     for form in corpus.of_kind("form"):
-        problems += _check_form(corpus, form, docs)
+        if form.record.document in docs or not loaded.is_failed(form.record.document, "documents"):
+            problems += _check_form(corpus, form, docs)
     templates = [f for f in corpus.of_kind("form") if f.record.case_template]
     for extra in templates[1:]:
         problems.append(Problem(extra.where.file, extra.where.line_of("case_template"), f"form {extra.id}",
@@ -349,11 +375,13 @@ def _check_references(corpus: Corpus, docs) -> list[Problem]:
     for doc_id, (doc, where) in docs.items():
         for i, att in enumerate(doc.attachments):
             line = where.line_of("attachments", i)
-            if att.form and (att.form not in corpus.entries or corpus[att.form].kind != "form"):
+            if att.form and (att.form not in corpus.entries or corpus[att.form].kind != "form") \
+                    and not loaded.is_failed(att.form, "forms"):
                 problems.append(Problem(where.file, line, f"document {doc_id}",
                                         f"attachment {att.number}: form '{att.form}' is not known"
                                         f"{suggest(att.form, [f.id for f in corpus.of_kind('form')])}"))
-            if att.projects and not corpus.items_of_list(att.projects):
+            if att.projects and not corpus.items_of_list(att.projects) and "projects" not in loaded.broken_kinds \
+                    and not any(r.startswith(f"{att.projects}/") for r in loaded.failed_refs):
                 problems.append(Problem(where.file, line, f"document {doc_id}",
                                         f"attachment {att.number}: project list '{att.projects}' has no items"))
     return problems
@@ -413,7 +441,7 @@ def _check_glossary_and_tags(corpus: Corpus, loaded: Loaded) -> list[Problem]:
                                         f"'{name}' is already a term or alias of {spelled[name]}"))
             spelled.setdefault(name, term.id)
         for i, src in enumerate(term.sources):
-            if src not in docs:
+            if src not in docs and not loaded.is_failed(src, "documents"):
                 problems.append(Problem(where.file, where.line_of("sources", i), f"term {term.id}",
                                         f"source '{src}' is not a document id{suggest(src, docs)}"))
     names: dict[str, int] = {}

@@ -71,6 +71,18 @@ def _real_date(value: str) -> str:
 IsoDate = Annotated[str, AfterValidator(_real_date)]
 
 
+def _web_url(value: str) -> str:
+    """External links must be http(s): no javascript:, data:, file: or relative URLs."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError(f"'{value[:80]}' is not an http(s) URL; write it as https://…")
+    return value
+
+
+WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_url)]
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -140,6 +152,7 @@ class Document(Record):
     date: IsoDate | None = None
     region: Name
     source_file: Name
+    source_url: WebUrl | None = None  # where the document is published, when known
     addressees: Name | None = None
     summary: Text
     pilot_types: list[PilotType] = []

@@ -5,6 +5,7 @@ returns Markup on purpose (links, badges). Undefined names are errors.
 """
 from __future__ import annotations
 
+import html
 import posixpath
 from functools import lru_cache
 from pathlib import Path
@@ -74,7 +75,8 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
 
 
 def front_matter(page: Page) -> str:
-    meta: dict = {"title": page.title}
+    # MkDocs (and the theme) treat a front-matter title as HTML: escape the data text in it.
+    meta: dict = {"title": html.escape(page.title, quote=False)}
     if page.tags:
         meta["tags"] = page.tags
     if page.search_exclude:

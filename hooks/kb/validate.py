@@ -6,6 +6,7 @@ list (`file:line: record: message`) and fixes it in one pass.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,12 @@ class Loaded:
     """Every record that passed its model, with where it was written."""
 
     by_kind: dict[str, list[tuple[Record, Where, dict]]] = field(default_factory=dict)
+    # What failed to load, so that references to it are not reported again (the cause already is):
+    broken_kinds: set[str] = field(default_factory=set)   # a file of this kind did not parse
+    failed_refs: set[str] = field(default_factory=set)    # ids, names and list/number of invalid records
+
+    def is_failed(self, ref: str, *kinds: str) -> bool:
+        return ref in self.failed_refs or bool(self.broken_kinds & set(kinds))
 
     def add(self, kind: str, record: Record, where: Where, context: dict) -> None:
         self.by_kind.setdefault(kind, []).append((record, where, context))
@@ -59,18 +66,21 @@ def suggest(word: str, choices) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+SINGULAR = {"documents": "document", "negative": "negative", "cases": "case", "forms": "form", "glossary": "term",
+            "tasks": "task", "projects": "project", "units": "unit", "tags": "tag", "search": "search"}
+
+
 def record_label(kind: str, raw) -> str:
     """How a record is named in messages: 'task 44', 'project 15', 'unit 县教育局', 'negative ty-7'."""
     if not isinstance(raw, dict):
-        return kind.rstrip("s")
+        return SINGULAR.get(kind, kind)
     if kind in ("tasks", "projects") and "number" in raw:
         return f"{kind[:-1]} {raw['number']}"
     if kind == "units" and "name" in raw:
         return f"unit {raw['name']}"
     if kind == "tags" and "name" in raw:
         return f"tag {raw['name']}"
-    singular = {"documents": "document", "negative": "negative", "cases": "case", "forms": "form",
-                "glossary": "term"}.get(kind, kind)
+    singular = SINGULAR.get(kind, kind)
     return f"{singular} {raw['id']}" if "id" in raw else singular
 
 
@@ -137,6 +147,32 @@ def _validate_record(kind: str, model: type[Record], raw, where: Where, label: s
 _BLOCK_TAGS = {"title", "field", "choice", "heading", "table", "narrative", "opinions", "paragraph"}
 
 
+_DECLARED = re.compile(r"""^[\s-]*(id|name|number|list):\s*\[?["']?([^"'\s#,}\]]+)""", re.M)
+
+
+def declared_refs(raw: bytes) -> set[str]:
+    """Ids, names and list/number a file that did not parse seems to declare (read as plain text),
+    so that references to them are not reported as well: the parse error is the cause."""
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return set()
+    refs, current_list = set(), None
+    for key, value in _DECLARED.findall(text):
+        if key == "list":
+            current_list = value
+        elif key == "number":
+            if current_list:
+                refs.add(f"{current_list}/{value}")
+        else:
+            refs.add(value)
+    return refs
+
+
 def _kind_of(path: Path, data_dir: Path) -> str | None:
     rel = path.relative_to(data_dir)
     if len(rel.parts) == 1:
@@ -163,10 +199,12 @@ def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list
         value, found = parse_yaml(path, shown)
         problems += found
         if value is None:
+            loaded.failed_refs |= declared_refs(path.read_bytes())
             continue
         file_model, key, model = FILE_KINDS[kind]
         if not isinstance(value, LineDict):
             problems.append(Problem(shown, 1, "file", f"must be a mapping with a '{key}:' list at the top"))
+            loaded.broken_kinds.add(kind)
             continue
         top_where = Where(shown, value.line, value)
         if key is None:
@@ -182,12 +220,15 @@ def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list
         records = value.get(key)
         if key not in value:
             problems.append(Problem(shown, value.line, "file", f"has no '{key}:' list; add it"))
+            loaded.broken_kinds.add(kind)
             continue
         if not isinstance(records, LineList):
             problems.append(Problem(shown, value.line_of(key), "file", f"'{key}' must be a list of records"))
+            loaded.broken_kinds.add(kind)
             continue
         context = {k: v for k, v in value.items() if k != key} if head is not None else None
         if context is None:
+            loaded.broken_kinds.add(kind)
             continue
         for index, raw in enumerate(records):
             line = records.line_of(index)
@@ -199,4 +240,12 @@ def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list
             problems += found
             if record is not None:
                 loaded.add(kind, record, Where(shown, line, raw), context)
+            else:
+                for ref_key in ("id", "name"):
+                    if isinstance(raw.get(ref_key), str):
+                        loaded.failed_refs.add(raw[ref_key])
+                if "number" in raw and isinstance(context.get("list"), str):
+                    loaded.failed_refs.add(f"{context['list']}/{raw['number']}")
+                if kind == "cases" and isinstance(raw.get("id"), str):
+                    loaded.failed_refs.add(raw["id"] + "/*")
     return loaded, problems

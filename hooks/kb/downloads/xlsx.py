@@ -27,6 +27,14 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WARN_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 
 
+def text_cell(ws, row: int, column: int, value: str):
+    """A cell that holds data text as text, even when it starts with '=' (never a formula)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    cell.data_type = "s"
+    return cell
+
+
 def _options(corpus: Corpus, form: Form) -> dict[str, list[str]]:
     doc = corpus.document(form.document)
     project_lists = [a.projects for a in doc.attachments if a.projects]
@@ -51,7 +59,7 @@ def build_form_xlsx(corpus: Corpus, entry: Entry) -> bytes:
     wb.properties.language = "zh-CN"
 
     ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = sheet_def.title
+    text_cell(ws, 1, 1, sheet_def.title)
     ws["A1"].font = Font(name="方正小标宋简体", size=18)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 36
@@ -61,14 +69,14 @@ def build_form_xlsx(corpus: Corpus, entry: Entry) -> bytes:
     spans = _spans(ncol, len(fields))
     for (start, end), text in zip(spans, fields):
         ws.merge_cells(start_row=2, start_column=start, end_row=2, end_column=end)
-        cell = ws.cell(row=2, column=start, value=text)
+        cell = text_cell(ws, 2, start, text)
         cell.font = Font(name=FONT, size=12)
         cell.alignment = Alignment(vertical="center")
     ws.row_dimensions[2].height = 24
 
     header_row, first, lastrow = 3, 4, 3 + sheet_def.rows
     for c, col in enumerate(columns, 1):
-        cell = ws.cell(row=header_row, column=c, value=col.name)
+        cell = text_cell(ws, header_row, c, col.name)
         cell.font = Font(name="黑体", size=12)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BOX
@@ -92,9 +100,9 @@ def build_form_xlsx(corpus: Corpus, entry: Entry) -> bytes:
             continue
         list_col += 1
         letter = get_column_letter(list_col)
-        lists.cell(row=1, column=list_col, value=col.name)
+        text_cell(lists, 1, list_col, col.name)
         for i, v in enumerate(values, 2):
-            lists.cell(row=i, column=list_col, value=v)
+            text_cell(lists, i, list_col, v)
         source = f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(values) + 1}"
         dv = DataValidation(type="list", formula1=source, allow_blank=True, showDropDown=False)
         dv.promptTitle, dv.prompt = col.name, "从下拉列表中选择" + ("，也可自行填写" if col.allow_other else "")
@@ -113,12 +121,12 @@ def build_form_xlsx(corpus: Corpus, entry: Entry) -> bytes:
     if footer:
         for (start, end), text in zip(_spans(ncol, len(footer)), footer):
             ws.merge_cells(start_row=row, start_column=start, end_row=row, end_column=end)
-            ws.cell(row=row, column=start, value=text).font = Font(name=FONT, size=12)
+            text_cell(ws, row, start, text).font = Font(name=FONT, size=12)
         ws.row_dimensions[row].height = 24
         row += 1
     for note in sheet_def.notes:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncol)
-        cell = ws.cell(row=row, column=1, value=note)
+        cell = text_cell(ws, row, 1, note)
         cell.font = Font(name=FONT, size=11)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[row].height = 36
@@ -138,6 +146,11 @@ def build_form_xlsx(corpus: Corpus, entry: Entry) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return reproducible_zip(out.getvalue())
+
+
+def lit(text: str) -> str:
+    """An Excel string literal: a quote in the data cannot end it early."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _spans(ncol: int, n: int) -> list[tuple[int, int]]:
@@ -164,18 +177,20 @@ def _quota_check(ws, corpus: Corpus, form: Form, columns, first: int, lastrow: i
     ws[f"{lc}2"].font = bold
     applicants = sorted({q.applicant for q in doc.quotas}, key=[q.applicant for q in doc.quotas].index)
     ws[f"{vc}2"] = applicants[0]
-    dv = DataValidation(type="list", formula1='"' + ",".join(applicants) + '"', allow_blank=False)
+    dv = DataValidation(type="list", formula1=lit(",".join(a.replace(",", "，") for a in applicants)),
+                        allow_blank=False)
     dv.add(f"{vc}2")
     ws.add_data_validation(dv)
     row = 3
     warnings = []
     for q in doc.quotas:
-        ws[f"{lc}{row}"] = f"{q.applicant}·{q.pilot_type} 上限 {q.max} 项（{q.text}）"
-        formula = (f'=IF(AND(${vc}$2="{q.applicant}",COUNTIF({rng},"{q.pilot_type}")>{q.max}),'
-                   f'"超出限额：已填"&COUNTIF({rng},"{q.pilot_type}")&"项，上限{q.max}项","")')
+        text_cell(ws, row, label_col, f"{q.applicant}·{q.pilot_type} 上限 {q.max} 项（{q.text}）")
+        a, t = lit(q.applicant), lit(q.pilot_type)
+        formula = (f'=IF(AND(${vc}$2={a},COUNTIF({rng},{t})>{q.max}),'
+                   f'"超出限额：已填"&COUNTIF({rng},{t})&"项，上限{q.max}项","")')
         ws[f"{vc}{row}"] = formula
         ws[f"{vc}{row}"].font = Font(name=FONT, size=11, bold=True, color="9C0006")
-        warnings.append(f'AND(${vc}$2="{q.applicant}",COUNTIF({rng},"{q.pilot_type}")>{q.max},${tl}{first}="{q.pilot_type}")')
+        warnings.append(f'AND(${vc}$2={a},COUNTIF({rng},{t})>{q.max},${tl}{first}={t})')
         row += 1
     # Colour the 试点类型 cells of a pilot type that is over its quota.
     cond = "OR(" + ",".join(w for w in warnings) + ")"

@@ -15,8 +15,12 @@ export PYTHONHASHSEED := 0
 # (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese), nginx (publishing).
 SYSTEM_PACKAGES := chromium libreoffice-writer libreoffice-calc poppler-utils fonts-noto-cjk nginx-light
 
-$(VENV)/.runtime: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# The interpreter is a prerequisite of the stamps: a venv that lost it is rebuilt, not trusted.
+$(PY):
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 

@@ -102,7 +102,7 @@ def test_units_are_distinct_and_the_health_bureau_question_is_noted(corpus):
     names = [u.record.name for u in corpus.of_kind("unit")]
     assert len(names) == len(set(names))
     assert {"县卫健委", "县卫健局"} <= set(names)
-    assert "县卫健局" in corpus.units_by_name["县卫健委"].record.note
+    assert "县卫健局" in corpus.unit("湖南省常德市桃源县", "县卫健委").record.note
     assert corpus.units_of_task("taoyuan-2022/44")[-1].title == "县卫健委"
     assert corpus.units_of_task("taoyuan-2022/65")[-1].title == "县卫健局"
     assert [u.title for u in corpus.units_of_task("taoyuan-2022/4")] == ["县人民政府教育督导室", "县委办"]
@@ -173,6 +173,6 @@ def test_cli_validate_and_stats():
     assert ok.returncode == 0 and ok.stdout.startswith("ok: ")
     bad = run_kb("--data", "tests/fixtures/broken/data", "validate")
     assert bad.returncode == 1
-    assert "data/tasks/list-a.yml:6: task 1: unit '县教育' is not a known unit (did you mean 县教育局?)" in bad.stderr
+    assert "data/tasks/list-a.yml:6: task 1: unit '县教育' is not a known unit of 测试县 (did you mean 县教育局?)" in bad.stderr
     stats = run_kb("stats")
     assert "重点任务\t66" in stats.stdout and "试点项目\t25" in stats.stdout

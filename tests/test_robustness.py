@@ -236,7 +236,7 @@ def test_failed_build_bad_data_keeps_the_previous_site(project_copy):
                      encoding="utf-8")
     result = make_build(project_copy)
     _assert_site_untouched(project_copy, result)
-    assert "is not a known unit (did you mean 县教育局?)" in result.stderr
+    assert "is not a known unit of 湖南省常德市桃源县 (did you mean 县教育局?)" in result.stderr
 
 
 def test_failed_build_template_error_keeps_the_previous_site(project_copy):

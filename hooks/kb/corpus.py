@@ -62,12 +62,13 @@ class Entry:
 class Corpus:
     entries: dict[str, Entry] = field(default_factory=dict)
     stored_links: list[tuple[str, str]] = field(default_factory=list)  # (from, to) as written in data
-    units_by_name: dict[str, Entry] = field(default_factory=dict)
+    units_by_name: dict[tuple[str, str], Entry] = field(default_factory=dict)  # (region, name) → unit
     tags: list[Tag] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # document id → its source copy's text
     search_words: list[str] = field(default_factory=list)  # data/search.yml
     _out: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _in: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _negatives_by_subject: dict[str, list[Entry]] | None = None
 
     # --- lookups ------------------------------------------------------------------
     def of_kind(self, kind: str) -> list[Entry]:
@@ -100,7 +101,12 @@ class Corpus:
         return out
 
     def units_of_task(self, task_id: str) -> list[Entry]:
-        return [self.units_by_name[name] for name in self.entries[task_id].record.units]
+        task = self.entries[task_id]
+        region = self.document(task.list).region
+        return [self.units_by_name[(region, name)] for name in task.record.units]
+
+    def unit(self, region: str, name: str) -> Entry:
+        return self.units_by_name[(region, name)]
 
     def tasks_of_unit(self, unit_id: str) -> tuple[list[Entry], list[Entry]]:
         """(tasks the unit leads, tasks it supports), in list order."""
@@ -120,6 +126,22 @@ class Corpus:
             if subject in e.subjects:
                 grouped.setdefault(e.kind, []).append(e)
         return grouped
+
+    def negatives_of_subjects(self, subjects) -> list[Entry]:
+        wanted = set(subjects)
+        if self._negatives_by_subject is None:
+            self._negatives_by_subject = {}
+            for n in self.of_kind("negative"):
+                for s in n.subjects:
+                    self._negatives_by_subject.setdefault(s, []).append(n)
+        seen, out = set(), []
+        for s in SUBJECTS:
+            if s in wanted:
+                for n in self._negatives_by_subject.get(s, []):
+                    if n.id not in seen:
+                        seen.add(n.id)
+                        out.append(n)
+        return out
 
     def tags_of(self, entry_id: str) -> list[str]:
         text = self.entries[entry_id].text
@@ -171,12 +193,12 @@ def build_corpus(loaded: Loaded, data_dir: Path) -> tuple[Corpus, list[Problem]]
 
     for unit, where, _ in loaded.of("units"):
         entry = Entry("unit", unit.id, unit.name, unit.name, (), f"units/{unit.id}/", unit, where)
-        if unit.name in corpus.units_by_name:
-            first = corpus.units_by_name[unit.name].where
+        if (unit.region, unit.name) in corpus.units_by_name:
+            first = corpus.units_by_name[(unit.region, unit.name)].where
             problems.append(Problem(where.file, where.line_of("name"), f"unit {unit.name}",
-                                    f"duplicate unit name (already at {first.file}:{first.line})"))
+                                    f"duplicate unit name in {unit.region} (already at {first.file}:{first.line})"))
         else:
-            corpus.units_by_name[unit.name] = entry
+            corpus.units_by_name[(unit.region, unit.name)] = entry
         add(entry, f"unit {unit.name}")
 
     for neg, where, _ in loaded.of("negative"):
@@ -263,17 +285,18 @@ def _check_tasks(corpus: Corpus, loaded: Loaded) -> list[Problem]:
     problems = []
     for task in corpus.of_kind("task"):
         names = task.record.units
+        region = corpus.document(task.list).region
+        local = {n: u for (r, n), u in corpus.units_by_name.items() if r == region}
         for i, name in enumerate(names):
             label = f"task {task.number}"
             line = task.where.line_of("units", i)
-            if name not in corpus.units_by_name:
+            if name not in local:
                 if loaded.is_failed(name, "units"):
                     continue
-                spelled = [u.record.name for u in corpus.units_by_name.values()
-                           if name in u.record.source_spellings]
-                hint = f" (the source's spelling of {spelled[0]}; use that name)" if spelled else \
-                    suggest(name, corpus.units_by_name)
-                problems.append(Problem(task.where.file, line, label, f"unit '{name}' is not a known unit{hint}"))
+                spelled = [u.record.name for u in local.values() if name in u.record.source_spellings]
+                hint = f" (the source's spelling of {spelled[0]}; use that name)" if spelled else suggest(name, local)
+                problems.append(Problem(task.where.file, line, label,
+                                        f"unit '{name}' is not a known unit of {region}{hint}"))
             elif names.index(name) != i:
                 problems.append(Problem(task.where.file, line, label, f"unit '{name}' is listed twice"))
     return problems

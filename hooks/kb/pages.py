@@ -13,6 +13,7 @@ from .models import SUBJECTS
 HUB_KINDS = ("project", "task", "negative", "measure")
 HUB_KIND_TITLES = {"project": "试点项目", "task": "重点任务", "negative": "负面清单", "measure": "案例举措"}
 NEGATIVE_KINDS = ("严格禁止", "克服纠偏", "控制限制")
+TERM_USES_SHOWN = 30  # a term page lists this many records that use it, then says how many more
 
 
 @dataclass
@@ -181,8 +182,10 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["section"] = next(s for s in doc.sections if s.number == entry.record.section)
         ctx["units"] = corpus.units_of_task(entry.id)
         related_ids = {e.id for e in corpus.related(entry.id)}
-        ctx["same_subject_negatives"] = [n for n in corpus.of_kind("negative")
-                                         if set(n.subjects) & set(entry.subjects) and n.id not in related_ids]
+        # The prohibitions that bind this task: its own list's and the national plan's, same subject.
+        scope = {entry.list} | {d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"}
+        ctx["same_subject_negatives"] = [n for n in corpus.negatives_of_subjects(entry.subjects)
+                                         if n.record.source.document in scope and n.id not in related_ids]
         ctx["neighbours"] = _neighbours(corpus.items_of_list(entry.list), entry)
     elif entry.kind == "project":
         ctx["neighbours"] = _neighbours(corpus.items_of_list(entry.list), entry)
@@ -195,8 +198,9 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
     elif entry.kind == "term":
         ctx["docs"] = [corpus[d] for d in entry.record.sources]
         names = [entry.record.term, *entry.record.aliases]
-        ctx["uses"] = [e for e in corpus.entries.values() if e.kind in ("project", "task", "negative", "measure")
-                       and any(n in e.text for n in names)]
+        uses = [e for e in corpus.entries.values() if e.kind in ("project", "task", "negative", "measure")
+                and any(n in e.text for n in names)]
+        ctx["uses"], ctx["uses_total"] = uses[:TERM_USES_SHOWN], len(uses)
     elif entry.kind == "form":
         ctx.update(form_context(corpus, entry, sizes or {}))
     title = entry.title if entry.kind not in ("negative",) else f"负面清单：{entry.title}"

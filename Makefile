@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)/hooks
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve build offline validate stats schema test system-deps clean
+.PHONY: serve build offline bench validate stats schema test system-deps clean
 
 # Debian packages the tests drive: Chromium (browser tests), LibreOffice and poppler
 # (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese), nginx (publishing).
@@ -58,6 +58,10 @@ stats: $(VENV)/.runtime
 ## schema: regenerate data/schema/*.json from the models
 schema: $(VENV)/.runtime
 	$(PY) -m kb schema
+
+## bench: build at N = real, 1,000 and 10,000 records against stock Material; writes docs/performance.md
+bench: $(VENV)/.testdeps system-deps
+	$(PY) bench/run.py
 
 ## system-deps: install the Debian packages above, only those missing
 system-deps:

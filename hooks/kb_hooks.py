@@ -36,12 +36,20 @@ def on_files(files, config):
     # The offline edition's zip, when `make build` made one first (KB_OFFLINE_ZIP=path).
     offline = os.environ.get("KB_OFFLINE_ZIP")
     extra = {OFFLINE_ZIP: Path(offline).read_bytes()} if offline and Path(offline).is_file() else {}
-    for path, content in _site.files(config.use_directory_urls, extra).items():
+    for path, content in _site.files(config.use_directory_urls, extra, front_matter=False).items():
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    # Metadata of generated pages, without a YAML front matter to parse (before the tags plugin reads it).
+    meta = _site.meta.get(page.file.src_uri)
+    if meta is not None:
+        page.meta = dict(meta)
+    return markdown
 
 
 def on_page_content(html, page, config, files):

@@ -23,7 +23,6 @@ class Page:
     title: str
     context: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
-    search_exclude: bool = False
     hide_toc: bool = False
 
 
@@ -66,7 +65,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         pages.append(document_page(corpus, doc))
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
         pages.append(Page(f"documents/{doc.id}/original.md", "original.md", f"原文：{doc.record.short_title}",
-                          {"doc": doc, "original_lines": lines}, search_exclude=True))
+                          {"doc": doc, "original_lines": lines}))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
@@ -143,7 +142,7 @@ def document_page(corpus: Corpus, doc: Entry) -> Page:
     forms = {e.id: e for e in corpus.of_kind("form")}
     return Page(f"documents/{doc.id}.md", "document.md", doc.record.short_title, {
         "doc": doc, "d": doc.record, "items": items, "negatives": negatives, "cases": cases, "forms": forms,
-        "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)}, search_exclude=True)
+        "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)})
 
 
 def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
@@ -206,7 +205,7 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
     title = entry.title if entry.kind not in ("negative",) else f"负面清单：{entry.title}"
     path = src_of(entry.url)
     # Records are indexed from the corpus by kb.search, not from their HTML.
-    return Page(path, f"{entry.kind}.md", title, ctx, tags=ctx["tags"], search_exclude=True)
+    return Page(path, f"{entry.kind}.md", title, ctx, tags=ctx["tags"])
 
 
 def form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> dict:
@@ -240,7 +239,7 @@ def case_page(corpus: Corpus, case: Entry, sizes: dict[str, int] | None = None) 
         sections.append((s, measures))
     return Page(src_of(case.url), "case.md", case.record.title, {
         "e": case, "r": case.record, "doc": corpus[case.record.document], "sections": sections,
-        "downloads": form_downloads(case, sizes or {})}, tags=corpus.tags_of(case.id), search_exclude=True)
+        "downloads": form_downloads(case, sizes or {})}, tags=corpus.tags_of(case.id))
 
 
 def _neighbours(items: list[Entry], entry: Entry) -> tuple[Entry | None, Entry | None]:

@@ -74,19 +74,28 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
             "subject_slugs": SUBJECT_SLUGS, "md": md_text}
 
 
-def front_matter(page: Page) -> str:
-    # MkDocs (and the theme) treat a front-matter title as HTML: escape the data text in it.
+def page_meta(page: Page) -> dict:
+    """The page's metadata, as MkDocs and Material read it from front matter."""
+    # MkDocs (and the theme) treat a title as HTML: escape the data text in it.
     meta: dict = {"title": html.escape(page.title, quote=False)}
     if page.tags:
         meta["tags"] = page.tags
-    if page.search_exclude:
-        meta["search"] = {"exclude": True}
+    # Generated pages are indexed by kb.search (records from the corpus, the others by title).
+    meta["search"] = {"exclude": True}
     if page.hide_toc:
         meta["hide"] = ["toc"]
+    return meta
+
+
+def front_matter(meta: dict) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
 
 
-def render_page(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
+def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
     template = environment(str(folder)).get_template(page.template)
-    body = template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
-    return front_matter(page) + body
+    return template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
+
+
+def render_page(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
+    """A stand-alone Markdown file: front matter and body (`python -m kb render`)."""
+    return front_matter(page_meta(page)) + render_body(page, folder, dir_urls)

@@ -170,8 +170,10 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
     return docs
 
 
-def merge_into_material_index(index: dict, corpus: Corpus, dir_urls: bool = True) -> dict:
-    """Replace Material's entries for record pages with ours; keep (and damp) the other pages."""
+def merge_into_material_index(index: dict, corpus: Corpus, dir_urls: bool = True,
+                              page_titles: dict[str, str] | None = None) -> dict:
+    """Our record documents, one damped title entry per other generated page (home, hubs, lists),
+    and Material's own entries for the hand-written pages."""
     from .pages import site_url, src_of
     record_pages = {site_url(src_of(e.url), dir_urls).split("#")[0] for k in RECORD_KINDS for e in corpus.of_kind(k)}
     about = site_url("about.md", dir_urls)
@@ -188,7 +190,14 @@ def merge_into_material_index(index: dict, corpus: Corpus, dir_urls: bool = True
         kept.append(doc)
     config = {**index["config"], "separator": SEPARATOR,
               "fields": {name: {"boost": boost} for name, boost in FIELDS.items()}}
-    return {"config": config, "docs": index_documents(corpus, dir_urls) + kept}
+    aggregates = []
+    for src, title in sorted((page_titles or {}).items()):
+        url = site_url(src, dir_urls)
+        if url.split("#")[0] in record_pages or "/original" in src:
+            continue
+        aggregates.append({"location": url, "title": html.escape(segment_text(title), quote=False), "text": "",
+                           "boost": AGGREGATE_BOOST})
+    return {"config": config, "docs": index_documents(corpus, dir_urls) + aggregates + kept}
 
 
 # --- the same search, from the command line --------------------------------------------------

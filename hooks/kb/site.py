@@ -10,7 +10,7 @@ from .downloads import BUILDERS
 from .export import export_files
 from .glossary import Glossary
 from .pages import all_pages
-from .render import render_page
+from .render import front_matter, page_meta, render_body, render_page
 from .search import configure_jieba, domain_words, merge_into_material_index
 
 
@@ -34,17 +34,28 @@ class Site:
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        merged = merge_into_material_index(index, self.corpus, dir_urls)
+        merged = merge_into_material_index(index, self.corpus, dir_urls, getattr(self, "page_titles", {}))
         path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
                         encoding="utf-8")
 
     def pages(self, sizes: dict[str, int] | None = None, dir_urls: bool = True) -> dict[str, str]:
+        """Stand-alone Markdown files (front matter + body), as `python -m kb render` writes them."""
         return {p.path: render_page(p, dir_urls=dir_urls) for p in all_pages(self.corpus, sizes)}
 
-    def files(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
-        """Every generated file; `extra` are ready-made downloads (the offline zip) the pages may offer."""
+    def files(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
+              front_matter: bool = True) -> dict[str, str | bytes]:
+        """Every generated file; `extra` are ready-made downloads (the offline zip) the pages may offer.
+        Without front matter (the MkDocs hook), page metadata is kept in self.meta instead."""
         downloads = {**self.download_files(), **(extra or {})}
-        out: dict[str, str | bytes] = dict(self.pages({k: len(v) for k, v in downloads.items()}, dir_urls))
+        sizes = {k: len(v) for k, v in downloads.items()}
+        out: dict[str, str | bytes] = {}
+        self.meta, self.page_titles = {}, {}
+        for page in all_pages(self.corpus, sizes):
+            meta = page_meta(page)
+            body = render_body(page, dir_urls=dir_urls)
+            out[page.path] = (front_matter(meta) + body) if front_matter else body
+            self.meta[page.path] = meta
+            self.page_titles[page.path] = page.title
         out.update(export_files(self.corpus))
         out.update(downloads)
         return out

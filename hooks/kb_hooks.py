@@ -36,7 +36,7 @@ def on_files(files, config):
     # The offline edition's zip, when `make build` made one first (KB_OFFLINE_ZIP=path).
     offline = os.environ.get("KB_OFFLINE_ZIP")
     extra = {OFFLINE_ZIP: Path(offline).read_bytes()} if offline and Path(offline).is_file() else {}
-    for path, content in _site.files(config.use_directory_urls, extra, front_matter=False).items():
+    for path, content in _site.files(config.use_directory_urls, extra, with_front_matter=False).items():
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
@@ -49,10 +49,12 @@ def on_page_markdown(markdown, page, config, files):
     meta = _site.meta.get(page.file.src_uri)
     if meta is not None:
         page.meta = dict(meta)
-    return markdown
+    # Pre-rendered HTML pages skip Python-Markdown (on_page_content puts their HTML in).
+    return "" if page.file.src_uri in _site.prerendered else markdown
 
 
 def on_page_content(html, page, config, files):
+    html = _site.prerendered.get(page.file.src_uri, html)
     return _site.annotate(html, page.file.src_uri)
 
 

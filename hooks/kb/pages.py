@@ -13,6 +13,7 @@ from .models import SUBJECTS
 HUB_KINDS = ("project", "task", "negative", "measure")
 HUB_KIND_TITLES = {"project": "试点项目", "task": "重点任务", "negative": "负面清单", "measure": "案例举措"}
 NEGATIVE_KINDS = ("严格禁止", "克服纠偏", "控制限制")
+HTML_KINDS = ("task", "project", "negative", "unit")
 TERM_USES_SHOWN = 30  # a term page lists this many records that use it, then says how many more
 
 
@@ -188,6 +189,7 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["neighbours"] = _neighbours(corpus.items_of_list(entry.list), entry)
     elif entry.kind == "project":
         ctx["neighbours"] = _neighbours(corpus.items_of_list(entry.list), entry)
+        ctx["list_title"] = _attachment_title(corpus[entry.list], entry.list)
     elif entry.kind == "negative":
         src = entry.record.source
         ctx["doc"] = corpus[src.document]
@@ -205,7 +207,9 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
     title = entry.title if entry.kind not in ("negative",) else f"负面清单：{entry.title}"
     path = src_of(entry.url)
     # Records are indexed from the corpus by kb.search, not from their HTML.
-    return Page(path, f"{entry.kind}.md", title, ctx, tags=ctx["tags"])
+    # The kinds with thousands of records at province scale have HTML templates (see render.render_body).
+    ext = "html" if entry.kind in HTML_KINDS else "md"
+    return Page(path, f"{entry.kind}.{ext}", title, ctx, tags=ctx["tags"])
 
 
 def form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> dict:

@@ -22,10 +22,11 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
 
 
 @lru_cache(maxsize=None)
-def environment(folder: str = str(TEMPLATES)) -> jinja2.Environment:
+def environment(folder: str = str(TEMPLATES), html_output: bool = False) -> jinja2.Environment:
+    """Markdown templates (*.md) escape every value as Markdown text; HTML templates (*.html) as HTML."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
-                             finalize=md_text, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+                             finalize=html_text if html_output else md_text, autoescape=True, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, text=md_text, h=html_text)
     return env
 
@@ -70,7 +71,7 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
         """attr_list id for a heading ('{#' cannot be written in a Jinja template)."""
         return Markup("{#" + str(attr(name)) + "}")
 
-    return {"ref": ref, "href": href, "anchor": anchor, "link": link, "badges": subject_badges, "list_link": list_link,
+    return {"ref": ref, "href": href, "anchor": anchor, "list_src": list_src, "link": link, "badges": subject_badges, "list_link": list_link,
             "subject_slugs": SUBJECT_SLUGS, "md": md_text}
 
 
@@ -92,8 +93,12 @@ def front_matter(meta: dict) -> str:
 
 
 def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
-    template = environment(str(folder)).get_template(page.template)
-    return template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
+    html_output = page.template.endswith(".html")
+    template = environment(str(folder), html_output).get_template(page.template)
+    body = template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
+    # An HTML page is one raw HTML block: valid Markdown for any generator, and the MkDocs hook
+    # hands it to the theme directly instead of running it through Python-Markdown.
+    return f'<div class="kb-record">\n{body}</div>\n' if html_output else body
 
 
 def render_page(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:

@@ -43,19 +43,21 @@ class Site:
         return {p.path: render_page(p, dir_urls=dir_urls) for p in all_pages(self.corpus, sizes)}
 
     def files(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
-              front_matter: bool = True) -> dict[str, str | bytes]:
+              with_front_matter: bool = True) -> dict[str, str | bytes]:
         """Every generated file; `extra` are ready-made downloads (the offline zip) the pages may offer.
         Without front matter (the MkDocs hook), page metadata is kept in self.meta instead."""
         downloads = {**self.download_files(), **(extra or {})}
         sizes = {k: len(v) for k, v in downloads.items()}
         out: dict[str, str | bytes] = {}
-        self.meta, self.page_titles = {}, {}
+        self.meta, self.page_titles, self.prerendered = {}, {}, {}
         for page in all_pages(self.corpus, sizes):
             meta = page_meta(page)
             body = render_body(page, dir_urls=dir_urls)
-            out[page.path] = (front_matter(meta) + body) if front_matter else body
+            out[page.path] = (front_matter(meta) + body) if with_front_matter else body
             self.meta[page.path] = meta
             self.page_titles[page.path] = page.title
+            if page.template.endswith(".html"):
+                self.prerendered[page.path] = body
         out.update(export_files(self.corpus))
         out.update(downloads)
         return out

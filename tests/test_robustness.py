@@ -240,7 +240,7 @@ def test_failed_build_bad_data_keeps_the_previous_site(project_copy):
 
 
 def test_failed_build_template_error_keeps_the_previous_site(project_copy):
-    template = project_copy / "overrides" / "pages" / "task.md"
+    template = project_copy / "overrides" / "pages" / "task.html"
     template.write_text(template.read_text(encoding="utf-8") + "\n{{ no_such_value }}\n", encoding="utf-8")
     _assert_site_untouched(project_copy, make_build(project_copy))
 

@@ -69,10 +69,27 @@ class Corpus:
     _out: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _in: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _negatives_by_subject: dict[str, list[Entry]] | None = None
+    # Lookups by kind, by list and by unit, built on first use and rebuilt if entries were added
+    # (pages ask them once per record: a scan each time would make the build quadratic).
+    _index_size: int = -1
+    _by_kind: dict[str, list[Entry]] = field(default_factory=dict)
+    _by_list: dict[str, list[Entry]] = field(default_factory=dict)
+    _unit_tasks: dict[str, tuple[list[Entry], list[Entry]]] = field(default_factory=dict)
+
+    def _indexed(self) -> None:
+        if self._index_size == len(self.entries):
+            return
+        self._by_kind, self._by_list, self._unit_tasks = {}, {}, {}
+        for e in self.entries.values():
+            self._by_kind.setdefault(e.kind, []).append(e)
+            if e.list:
+                self._by_list.setdefault(e.list, []).append(e)
+        self._index_size = len(self.entries)
 
     # --- lookups ------------------------------------------------------------------
     def of_kind(self, kind: str) -> list[Entry]:
-        return [e for e in self.entries.values() if e.kind == kind]
+        self._indexed()
+        return list(self._by_kind.get(kind, []))
 
     def __getitem__(self, entry_id: str) -> Entry:
         return self.entries[entry_id]
@@ -81,7 +98,8 @@ class Corpus:
         return self.entries[doc_id].record
 
     def items_of_list(self, list_id: str) -> list[Entry]:
-        return [e for e in self.entries.values() if e.list == list_id]
+        self._indexed()
+        return list(self._by_list.get(list_id, []))
 
     def links_from(self, entry_id: str) -> list[Entry]:
         """Curated links written on this record."""
@@ -110,15 +128,18 @@ class Corpus:
 
     def tasks_of_unit(self, unit_id: str) -> tuple[list[Entry], list[Entry]]:
         """(tasks the unit leads, tasks it supports), in list order."""
-        name = self.entries[unit_id].record.name
-        lead, support = [], []
-        for task in self.of_kind("task"):
-            units = task.record.units
-            if units[0] == name:
-                lead.append(task)
-            elif name in units:
-                support.append(task)
-        return lead, support
+        self._indexed()
+        if not self._unit_tasks:
+            for u in self.of_kind("unit"):
+                self._unit_tasks[u.id] = ([], [])
+            for task in self.of_kind("task"):
+                region = self.document(task.list).region
+                for i, name in enumerate(task.record.units):
+                    unit = self.units_by_name.get((region, name))
+                    if unit is not None:
+                        self._unit_tasks[unit.id][0 if i == 0 else 1].append(task)
+        lead, support = self._unit_tasks.get(unit_id, ([], []))
+        return list(lead), list(support)
 
     def of_subject(self, subject: str) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {}

@@ -25,7 +25,7 @@ class Glossary:
         self.pattern = re.compile("|".join(re.escape(s) for s in spellings)) if spellings else None
 
     def annotate(self, page_html: str, skip_term: str | None = None) -> str:
-        if self.pattern is None:
+        if self.pattern is None or not self.pattern.search(page_html):
             return page_html
         used = {skip_term} if skip_term else set()
         out, depth = [], 0

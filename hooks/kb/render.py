@@ -35,6 +35,7 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
     here = posixpath.dirname(page.path)
     here_url = site_url(page.path, dir_urls)
     here_dir = here_url if here_url.endswith("/") or not here_url else posixpath.dirname(here_url) + "/"
+    up = "../" * here_dir.count("/")  # from this page's folder to the site root
 
     def ref(target) -> Markup:
         """Relative link target from this page to an entry, a URL or a docs path."""
@@ -61,11 +62,8 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
         """Relative URL for raw HTML (MkDocs rewrites Markdown links, not these)."""
         src = src_of(target.url) if isinstance(target, Entry) else target
         url = site_url(src, dir_urls)
-        path, _, frag = url.partition("#")
-        rel = posixpath.relpath(path or ".", here_dir.rstrip("/") or ".")
-        if path.endswith("/") or not path:
-            rel = rel.rstrip("/") + "/" if rel != "." else "./"
-        return attr(rel + (f"#{frag}" if frag else ""))
+        # Up to the root, then down: always right, and far cheaper than relpath on 100,000 links.
+        return attr((up + url) or "./")
 
     def anchor(name: str) -> Markup:
         """attr_list id for a heading ('{#' cannot be written in a Jinja template)."""

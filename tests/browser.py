@@ -53,3 +53,17 @@ def _runs(word: str) -> list[str]:
         else:
             out.append(ch)
     return out
+
+
+def timed_search(page, query: str) -> float:
+    """Type a query as a person would (words before the last one first) and return the milliseconds
+    from the last keystroke to rendered results. The search box must be focused and empty."""
+    words = query.split(" ")
+    if len(words) > 1:
+        type_like_a_person(page, " ".join(words[:-1]) + " ")
+    page.evaluate("""() => { window.__t = null; const list = document.querySelector('.md-search-result__list');
+        new MutationObserver((m, o) => { if (list.children.length) { window.__t = performance.now(); o.disconnect(); } })
+          .observe(list, {childList: true}); window.__t0 = performance.now(); }""")
+    type_like_a_person(page, words[-1])
+    page.wait_for_function("() => window.__t !== null", timeout=30_000)
+    return page.evaluate("() => window.__t - window.__t0")

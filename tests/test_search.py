@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve, type_like_a_person
+from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
 from conftest import ROOT
 from kb.search import SEPARATOR, CliSearch, segment_text
 
@@ -101,16 +101,7 @@ def test_site_search_recall_at_10_in_chromium(browser_page, corpus):
         page.click(".md-search__input")
         page.fill(".md-search__input", "")
         page.wait_for_function("() => !document.querySelector('.md-search-result__list').children.length")
-        words = item["q"].split(" ")
-        if len(words) > 1:
-            type_like_a_person(page, " ".join(words[:-1]) + " ")
-        # time from the last keystroke to rendered results
-        page.evaluate("""() => { window.__t = null; const list = document.querySelector('.md-search-result__list');
-            new MutationObserver((m, o) => { if (list.children.length) { window.__t = performance.now(); o.disconnect(); } })
-              .observe(list, {childList: true}); window.__t0 = performance.now(); }""")
-        type_like_a_person(page, words[-1])
-        page.wait_for_function("() => window.__t !== null", timeout=10_000)
-        timings.append(page.evaluate("() => window.__t - window.__t0"))
+        timings.append(timed_search(page, item["q"]))
         found = _result_ids(page, corpus)
         missing = [r for r in item["expect"] if r not in found]
         if missing:

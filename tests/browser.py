@@ -56,14 +56,21 @@ def _runs(word: str) -> list[str]:
 
 
 def timed_search(page, query: str) -> float:
-    """Type a query as a person would (words before the last one first) and return the milliseconds
-    from the last keystroke to rendered results. The search box must be focused and empty."""
-    words = query.split(" ")
-    if len(words) > 1:
-        type_like_a_person(page, " ".join(words[:-1]) + " ")
-    page.evaluate("""() => { window.__t = null; const list = document.querySelector('.md-search-result__list');
-        new MutationObserver((m, o) => { if (list.children.length) { window.__t = performance.now(); o.disconnect(); } })
-          .observe(list, {childList: true}); window.__t0 = performance.now(); }""")
-    type_like_a_person(page, words[-1])
+    """Type a query as a person would and return the milliseconds from the very last keystroke to the
+    first rendered results; then wait until the results stop changing (an earlier, partial query's
+    answer may still arrive). The search box must be focused and empty."""
+    chunks = _runs(query.replace(" ", "\0"))  # keep spaces as their own chunks
+    *before, last = [c.replace("\0", " ") for c in chunks]
+    if last.isascii() and len(last) > 1:
+        before, last = before + [last[:-1]], last[-1]
+    for chunk in before:
+        type_like_a_person(page, chunk) if chunk != " " else page.keyboard.press("Space")
+    page.evaluate("""() => { window.__t = null; window.__last = performance.now();
+        const list = document.querySelector('.md-search-result__list');
+        new MutationObserver(() => { const now = performance.now(); window.__last = now;
+            if (window.__t === null && list.children.length) window.__t = now; })
+          .observe(list, {childList: true, subtree: true}); window.__t0 = performance.now(); }""")
+    type_like_a_person(page, last) if last != " " else page.keyboard.press("Space")
     page.wait_for_function("() => window.__t !== null", timeout=30_000)
+    page.wait_for_function("() => performance.now() - window.__last > 400", timeout=30_000)
     return page.evaluate("() => window.__t - window.__t0")

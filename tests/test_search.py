@@ -121,7 +121,6 @@ def test_result_shows_title_and_kind(browser_page):
     page = browser_page
     page.click(".md-search__input")
     page.fill(".md-search__input", "")
-    type_like_a_person(page, "任务44")
-    page.wait_for_selector("li.md-search-result__item")
+    timed_search(page, "任务44")
     item = page.query_selector("li.md-search-result__item")
     assert "任务44" in item.inner_text().replace("\u200b", "") and item.query_selector(".md-tag").inner_text() == "重点任务"

@@ -66,6 +66,7 @@ class Corpus:
     tags: list[Tag] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # document id → its source copy's text
     search_words: list[str] = field(default_factory=list)  # data/search.yml
+    derived: dict = field(default_factory=dict)  # values other modules compute once from the corpus
     _out: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _in: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _negatives_by_subject: dict[str, list[Entry]] | None = None

@@ -98,7 +98,3 @@ def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> 
     # hands it to the theme directly instead of running it through Python-Markdown.
     return f'<div class="kb-record">\n{body}</div>\n' if html_output else body
 
-
-def render_page(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
-    """A stand-alone Markdown file: front matter and body (`python -m kb render`)."""
-    return front_matter(page_meta(page)) + render_body(page, folder, dir_urls)

@@ -41,7 +41,14 @@ def is_han(ch: str) -> bool:
 
 
 def domain_words(corpus: Corpus) -> list[str]:
-    """Words jieba must keep whole: glossary terms, units, tags, quoted terms in the records, listed words."""
+    """Words jieba must keep whole: glossary terms, units, tags, quoted terms in the records, listed words.
+    Computed once per corpus (the build asks for them twice: jieba's dictionary and the index)."""
+    if corpus.derived.get("domain_words") is None:
+        corpus.derived["domain_words"] = _domain_words(corpus)
+    return corpus.derived["domain_words"]
+
+
+def _domain_words(corpus: Corpus) -> list[str]:
     words: set[str] = set(corpus.search_words)
     for e in corpus.of_kind("term"):
         words.update(w.strip("“”") for w in (e.record.term, *e.record.aliases))

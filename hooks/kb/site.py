@@ -10,7 +10,7 @@ from .downloads import BUILDERS
 from .export import export_files
 from .glossary import Glossary
 from .pages import all_pages
-from .render import front_matter, page_meta, render_body, render_page
+from .render import front_matter, page_meta, render_body
 from .search import configure_jieba, domain_words, merge_into_material_index
 
 
@@ -37,10 +37,6 @@ class Site:
         merged = merge_into_material_index(index, self.corpus, dir_urls, getattr(self, "page_titles", {}))
         path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
                         encoding="utf-8")
-
-    def pages(self, sizes: dict[str, int] | None = None, dir_urls: bool = True) -> dict[str, str]:
-        """Stand-alone Markdown files (front matter + body), as `python -m kb render` writes them."""
-        return {p.path: render_page(p, dir_urls=dir_urls) for p in all_pages(self.corpus, sizes)}
 
     def files(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
               with_front_matter: bool = True) -> dict[str, str | bytes]:

@@ -29,13 +29,12 @@ def md_text(value) -> Markup:
     text = str(value)
     text = re.sub(r"\s*\n\s*", " ", text)  # a line break in data never starts a Markdown block
     text = _SPECIAL.sub(lambda m: _HTML_ESCAPES.get(m.group(0)) or "\\" + m.group(0), text)
-    text = _RESTORED_ESCAPED.sub(
-        lambda m: f'<span class="kb-restored" title="{RESTORED_TITLE}">{m.group(1)}</span>', text)
-    return Markup(text)
+    return Markup(_mark_restored(text))  # the markers are not special characters: still there
 
 
-# After escaping, the markers are still there (they are not special characters).
-_RESTORED_ESCAPED = _RESTORED
+def _mark_restored(escaped: str) -> str:
+    return _RESTORED.sub(lambda m: f'<span class="kb-restored" title="{RESTORED_TITLE}">{m.group(1)}</span>',
+                         escaped)
 
 
 def attr(value) -> Markup:
@@ -67,6 +66,4 @@ def html_text(value) -> Markup:
     """Escape a value for raw HTML (inside a table built in HTML), showing restored characters."""
     if isinstance(value, Markup):
         return value
-    text = html.escape(str(value), quote=True)
-    return Markup(_RESTORED.sub(
-        lambda m: f'<span class="kb-restored" title="{RESTORED_TITLE}">{m.group(1)}</span>', text))
+    return Markup(_mark_restored(html.escape(str(value), quote=True)))

@@ -69,22 +69,25 @@ class Corpus:
     derived: dict = field(default_factory=dict)  # values other modules compute once from the corpus
     _out: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _in: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    _negatives_by_subject: dict[str, list[Entry]] | None = None
     # Lookups by kind, by list and by unit, built on first use and rebuilt if entries were added
     # (pages ask them once per record: a scan each time would make the build quadratic).
     _index_size: int = -1
     _by_kind: dict[str, list[Entry]] = field(default_factory=dict)
     _by_list: dict[str, list[Entry]] = field(default_factory=dict)
     _unit_tasks: dict[str, tuple[list[Entry], list[Entry]]] = field(default_factory=dict)
+    _negatives_by_subject: dict[str, list[Entry]] = field(default_factory=dict)
 
     def _indexed(self) -> None:
         if self._index_size == len(self.entries):
             return
-        self._by_kind, self._by_list, self._unit_tasks = {}, {}, {}
+        self._by_kind, self._by_list, self._unit_tasks, self._negatives_by_subject = {}, {}, {}, {}
         for e in self.entries.values():
             self._by_kind.setdefault(e.kind, []).append(e)
             if e.list:
                 self._by_list.setdefault(e.list, []).append(e)
+            if e.kind == "negative":
+                for subject in e.subjects:
+                    self._negatives_by_subject.setdefault(subject, []).append(e)
         self._index_size = len(self.entries)
 
     # --- lookups ------------------------------------------------------------------
@@ -151,11 +154,7 @@ class Corpus:
 
     def negatives_of_subjects(self, subjects) -> list[Entry]:
         wanted = set(subjects)
-        if self._negatives_by_subject is None:
-            self._negatives_by_subject = {}
-            for n in self.of_kind("negative"):
-                for s in n.subjects:
-                    self._negatives_by_subject.setdefault(s, []).append(n)
+        self._indexed()
         seen, out = set(), []
         for s in SUBJECTS:
             if s in wanted:

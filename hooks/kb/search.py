@@ -180,21 +180,16 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
 def merge_into_material_index(index: dict, corpus: Corpus, dir_urls: bool = True,
                               page_titles: dict[str, str] | None = None) -> dict:
     """Our record documents, one damped title entry per other generated page (home, hubs, lists),
-    and Material's own entries for the hand-written pages."""
+    and Material's own entries, which are only the hand-written pages' (generated pages are excluded)."""
     from .pages import site_url, src_of
     record_pages = {site_url(src_of(e.url), dir_urls).split("#")[0] for k in RECORD_KINDS for e in corpus.of_kind(k)}
     about = site_url("about.md", dir_urls)
     kept = []
     for doc in index["docs"]:
         page, _, anchor = doc["location"].partition("#")
-        if page in record_pages:
-            continue
         if anchor and page != about:
-            continue  # aggregate pages: their page entry is enough, the records have their own
-        doc = {**doc, "title": resegment_html(doc["title"]), "text": resegment_html(doc["text"])}
-        if page != about:
-            doc["boost"] = AGGREGATE_BOOST
-        kept.append(doc)
+            continue  # one entry per page is enough, except the how-to page's sections
+        kept.append({**doc, "title": resegment_html(doc["title"]), "text": resegment_html(doc["text"])})
     config = {**index["config"], "separator": SEPARATOR,
               "fields": {name: {"boost": boost} for name, boost in FIELDS.items()}}
     aggregates = []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import Corpus, load_corpus
@@ -21,6 +21,10 @@ OFFLINE_ZIP = "downloads/kb-offline.zip"
 class Site:
     corpus: Corpus
     glossary: Glossary
+    # Filled by files(): what the MkDocs hook needs per page after handing the files over.
+    meta: dict[str, dict] = field(default_factory=dict)
+    page_titles: dict[str, str] = field(default_factory=dict)
+    prerendered: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
@@ -34,7 +38,7 @@ class Site:
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        merged = merge_into_material_index(index, self.corpus, dir_urls, getattr(self, "page_titles", {}))
+        merged = merge_into_material_index(index, self.corpus, dir_urls, self.page_titles)
         path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
                         encoding="utf-8")
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import get_args
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from .load import LineDict, LineList, Problem, parse_yaml
-from .models import FILE_KINDS, Record
+from .models import FILE_KINDS, Block, Record
 
 # Where each kind lives: a single file, or a folder of files (one per list/region).
 SINGLE_FILES = {"documents.yml": "documents", "negative.yml": "negative", "forms.yml": "forms",
@@ -144,7 +145,8 @@ def _validate_record(kind: str, model: type[Record], raw, where: Where, label: s
         return None, problems
 
 
-_BLOCK_TAGS = {"title", "field", "choice", "heading", "table", "narrative", "opinions", "paragraph"}
+# The form block types, as the models define them (pydantic names the union member in error paths).
+_BLOCK_TAGS = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Block)[0])}
 
 
 _DECLARED = re.compile(r"""^[\s-]*(id|name|number|list):\s*\[?["']?([^"'\s#,}\]]+)""", re.M)

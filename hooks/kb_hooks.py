@@ -20,8 +20,11 @@ from mkdocs.structure.toc import get_toc  # noqa: E402
 
 from kb.load import DataError  # noqa: E402
 from kb.site import OFFLINE_ZIP, Site  # noqa: E402
+from kb_skeleton import TEMPLATE as RECORD_TEMPLATE, Skeletons  # noqa: E402
 
 _site: Site | None = None
+# KB_SKELETON=0 renders record pages through the full theme template (the test compares both).
+_FRAMES = os.environ.get("KB_SKELETON", "1") != "0"
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
 
@@ -58,6 +61,8 @@ def on_page_markdown(markdown, page, config, files):
         # A record page rendered from an HTML template: MkDocs would build a Python-Markdown
         # instance just to pass it through (~1 ms a page, 10,000 pages). Render it as what it is.
         page.render = functools.partial(_render_prerendered, page, html)
+        if _FRAMES:
+            page.meta["template"] = RECORD_TEMPLATE
     return markdown
 
 
@@ -65,6 +70,11 @@ def _render_prerendered(page, html, config, files):
     page.content = html
     page.toc = get_toc([])
     page.present_anchor_ids = set(_ANCHOR_ID.findall(html))
+
+
+def on_env(env, config, files):
+    env.globals["record_page"] = Skeletons(env).record_page
+    return env
 
 
 def on_page_content(html, page, config, files):

@@ -17,8 +17,8 @@ from kb.corpus import load_corpus  # noqa: E402
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 
 
-def build_site(dest: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
+def build_site(dest: Path, config: Path = ROOT / "mkdocs.yml", **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", **extra_env}
     return subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config), "-d", str(dest)],
                           capture_output=True, text=True, env=env, cwd=ROOT)
 

@@ -53,6 +53,21 @@ def test_every_record_has_one_page_at_its_url(site, corpus):
         assert pages == {str(e.number) for e in corpus.of_kind(kind) if e.list == folder.split("/")[1]}
 
 
+def test_record_pages_from_frames_equal_the_full_theme_render(site, tmp_path):
+    """Record pages reuse one rendered theme frame per folder (hooks/kb_skeleton.py); the site
+    must be byte for byte what rendering every page through the theme's template gives."""
+    from conftest import build_site
+    full = tmp_path / "full"
+    result = build_site(full, KB_SKELETON="0")
+    assert result.returncode == 0, result.stderr
+    ours = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    assert ours == sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file())
+    record_pages = [p for p in ours if p.parts[0] in ("tasks", "projects", "negative", "units") and len(p.parts) > 2]
+    assert len(record_pages) > 150
+    different = [str(p) for p in ours if (site / p).read_bytes() != (full / p).read_bytes()]
+    assert different == []
+
+
 def test_documented_urls_are_stable(site):
     for url in ("tasks/taoyuan-2022/44/", "projects/hubei-2024/15/", "units/ty-jyj/", "negative/ty-10/",
                 "cases/sample-xx/", "forms/hubei-2024-application/", "glossary/wuwei/", "documents/hubei-2024/",

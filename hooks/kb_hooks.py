@@ -20,10 +20,10 @@ from mkdocs.structure.toc import get_toc  # noqa: E402
 
 from kb.load import DataError  # noqa: E402
 from kb.site import OFFLINE_ZIP, Site  # noqa: E402
-from kb_skeleton import TEMPLATE as RECORD_TEMPLATE, Skeletons  # noqa: E402
+from kb_skeleton import TEMPLATE as FRAMED_TEMPLATE, Skeletons  # noqa: E402
 
 _site: Site | None = None
-# KB_SKELETON=0 renders record pages through the full theme template (the test compares both).
+# KB_SKELETON=0 renders every page through the full theme template (the test compares both).
 _FRAMES = os.environ.get("KB_SKELETON", "1") != "0"
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
@@ -60,20 +60,20 @@ def on_page_markdown(markdown, page, config, files):
     if html is not None:
         # A record page rendered from an HTML template: MkDocs would build a Python-Markdown
         # instance just to pass it through (~1 ms a page, 10,000 pages). Render it as what it is.
-        page.render = functools.partial(_render_prerendered, page, html)
+        page.render = functools.partial(_render_prerendered, page, html, _site.tocs[page.file.src_uri])
         if _FRAMES:
-            page.meta["template"] = RECORD_TEMPLATE
+            page.meta["template"] = FRAMED_TEMPLATE
     return markdown
 
 
-def _render_prerendered(page, html, config, files):
+def _render_prerendered(page, html, toc, config, files):
     page.content = html
-    page.toc = get_toc([])
+    page.toc = get_toc(toc)
     page.present_anchor_ids = set(_ANCHOR_ID.findall(html))
 
 
 def on_env(env, config, files):
-    env.globals["record_page"] = Skeletons(env).record_page
+    env.globals["kb_page"] = Skeletons(env).page
     return env
 
 

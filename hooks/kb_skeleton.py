@@ -1,4 +1,4 @@
-"""Record pages through the theme's page template at the cost of one render per folder.
+"""Pre-rendered pages through the theme's page template at the cost of one render per folder.
 
 Material renders its whole page template (header, tabs, the nav, the footer) for every
 page: ~3 ms a page, most of a 10,000-record build. For record pages (not in the nav,
@@ -18,7 +18,7 @@ import posixpath
 
 import jinja2
 
-TEMPLATE = "kb-record.html"   # overrides/kb-record.html: calls record_page() below
+TEMPLATE = "kb-page.html"   # overrides/kb-page.html: calls Skeletons.page() below
 CONTENT = "partials/content.html"
 TITLE_MARK = "\ue000kb-title\ue000"      # private-use characters: never in data or theme output
 CONTENT_MARK = "\ue000kb-content\ue000"
@@ -33,11 +33,20 @@ class Skeletons:
         self.frame_env = env.overlay(loader=jinja2.ChoiceLoader(
             [jinja2.DictLoader({CONTENT: CONTENT_MARK}), env.loader]))
         self.frames: dict[tuple, tuple[str, str]] = {}
+        self.in_nav: set[str] | None = None
+
+    def _shareable(self, page, values: dict) -> bool:
+        """A page in the nav marks itself active there; a page's own table of contents is its own."""
+        if self.in_nav is None:
+            self.in_nav = {p.file.src_uri for p in values["nav"].pages}
+        return not page.toc and page.file.src_uri not in self.in_nav
 
     @jinja2.pass_context
-    def record_page(self, context: jinja2.runtime.Context) -> str:
+    def page(self, context: jinja2.runtime.Context) -> str:
         page = context["page"]
         values = context.get_all()
+        if not self._shareable(page, values):
+            return self.env.get_template("main.html").render(values)
         frame = self.frames.get(key := self._shape(page, values))
         if frame is None:
             frame = self.frames[key] = self._frame(page, values)
@@ -54,7 +63,7 @@ class Skeletons:
         nav and assets), the metadata the theme reads, whether there are tags."""
         meta = {k: v for k, v in page.meta.items() if k not in ("title", "tags")}
         return (posixpath.dirname(page.url.rstrip("/")), json.dumps(meta, sort_keys=True, default=str),
-                bool(values.get("tags")), page.toc is not None and len(page.toc) > 0)
+                bool(values.get("tags")))
 
     def _frame(self, page, values: dict) -> tuple[str, str]:
         saved = page.title, page.meta["title"]

@@ -12,7 +12,7 @@ from .models import SUBJECTS
 
 HUB_KINDS = ("project", "task", "negative", "measure")
 HUB_KIND_TITLES = {"project": "试点项目", "task": "重点任务", "negative": "负面清单", "measure": "案例举措"}
-NEGATIVE_KINDS = ("严格禁止", "克服纠偏", "控制限制")
+NEGATIVE_KINDS = {"严格禁止": "ban", "克服纠偏": "fix", "控制限制": "limit"}  # kind → anchor on the list page
 HTML_KINDS = ("task", "project", "negative", "unit")
 TERM_USES_SHOWN = 30  # a term page lists this many records that use it, then says how many more
 
@@ -25,6 +25,7 @@ class Page:
     context: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     hide_toc: bool = False
+    toc: bool = True          # list the page's headings in the sidebar (a record page is short: no)
 
 
 def src_of(url: str) -> str:
@@ -65,7 +66,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     for doc in corpus.of_kind("document"):
         pages.append(document_page(corpus, doc))
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
-        pages.append(Page(f"documents/{doc.id}/original.md", "original.md", f"原文：{doc.record.short_title}",
+        pages.append(Page(f"documents/{doc.id}/original.md", "original.html", f"原文：{doc.record.short_title}",
                           {"doc": doc, "original_lines": lines}))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
@@ -73,7 +74,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         if tasks:
             pages.append(task_list_page(corpus, doc, tasks))
         if projects:
-            pages.append(Page(f"projects/{doc.id}/index.md", "project_list.md", doc.record.attachments and
+            pages.append(Page(f"projects/{doc.id}/index.md", "project_list.html", doc.record.attachments and
                               _attachment_title(doc, doc.id) or doc.record.short_title,
                               {"doc": doc, "projects": projects}))
     pages.append(Page("tasks/index.md", "task_lists.md", "重点任务清单",
@@ -87,7 +88,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     pages.append(Page("cases/index.md", "cases.md", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
-    pages.append(Page("units/index.md", "units.md", "责任单位", {"units": [
+    pages.append(Page("units/index.md", "units.html", "责任单位", {"units": [
         (u, *corpus.tasks_of_unit(u.id)) for u in corpus.of_kind("unit")]}))
     pages.append(negative_list_page(corpus))
     pages.append(Page("glossary/index.md", "glossary.md", "术语表", {"terms": sorted(
@@ -132,7 +133,7 @@ def hub_page(corpus: Corpus, subject: str) -> Page:
     grouped = corpus.of_subject(subject)
     groups = [(HUB_KIND_TITLES[k], k, grouped.get(k, [])) for k in HUB_KINDS]
     topics = [(d, t) for d in corpus.of_kind("document") for t in d.record.topics if subject in t.subjects]
-    return Page(f"subjects/{SUBJECT_SLUGS[subject]}.md", "hub.md", f"{subject}评价" if subject != "综合" else "综合",
+    return Page(f"subjects/{SUBJECT_SLUGS[subject]}.md", "hub.html", f"{subject}评价" if subject != "综合" else "综合",
                 {"subject": subject, "groups": groups, "topics": topics})
 
 
@@ -141,7 +142,7 @@ def document_page(corpus: Corpus, doc: Entry) -> Page:
     negatives = [e for e in corpus.of_kind("negative") if e.record.source.document == doc.id]
     cases = [e for e in corpus.of_kind("case") if e.record.document == doc.id]
     forms = {e.id: e for e in corpus.of_kind("form")}
-    return Page(f"documents/{doc.id}.md", "document.md", doc.record.short_title, {
+    return Page(f"documents/{doc.id}.md", "document.html", doc.record.short_title, {
         "doc": doc, "d": doc.record, "items": items, "negatives": negatives, "cases": cases, "forms": forms,
         "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)})
 
@@ -154,7 +155,7 @@ def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
             if u not in units:
                 units.append(u)
     deadlines = sorted({t.record.deadline for t in tasks})
-    return Page(f"tasks/{doc.id}/index.md", "task_list.md", doc.record.title, {
+    return Page(f"tasks/{doc.id}/index.md", "task_list.html", doc.record.title, {
         "doc": doc, "d": doc.record, "rows": rows, "units": units, "deadlines": deadlines,
         "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)]}, hide_toc=True)
 
@@ -165,9 +166,9 @@ def negative_list_page(corpus: Corpus) -> Page:
     for kind in NEGATIVE_KINDS:
         of_kind = [e for e in negatives if e.record.kind == kind]
         by_subject = [(s, [e for e in of_kind if s in e.subjects]) for s in SUBJECTS]
-        groups.append((kind, len(of_kind), [(s, es) for s, es in by_subject if es]))
+        groups.append((kind, NEGATIVE_KINDS[kind], len(of_kind), [(s, es) for s, es in by_subject if es]))
     docs = {d.id: d for d in corpus.of_kind("document")}
-    return Page("negative/index.md", "negative_list.md", "负面清单",
+    return Page("negative/index.md", "negative_list.html", "负面清单",
                 {"groups": groups, "total": len(negatives), "docs": docs})
 
 
@@ -209,7 +210,7 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
     # Records are indexed from the corpus by kb.search, not from their HTML.
     # The kinds with thousands of records at province scale have HTML templates (see render.render_body).
     ext = "html" if entry.kind in HTML_KINDS else "md"
-    return Page(path, f"{entry.kind}.{ext}", title, ctx, tags=ctx["tags"])
+    return Page(path, f"{entry.kind}.{ext}", title, ctx, tags=ctx["tags"], toc=ext != "html")
 
 
 def form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,5 +97,24 @@ def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> 
     body = template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
     # An HTML page is one raw HTML block: valid Markdown for any generator, and the MkDocs hook
     # hands it to the theme directly instead of running it through Python-Markdown.
-    return f'<div class="kb-record">\n{body}</div>\n' if html_output else body
+    return f'<div class="kb-html">\n{body}</div>\n' if html_output else body
 
+
+
+_HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def toc_tokens(body: str) -> list[dict]:
+    """The headings of an HTML page as nested table-of-contents tokens, in the shape Python-Markdown's
+    toc extension gives them (level, id, name as HTML, children): the same sidebar for either kind."""
+    root: list[dict] = []
+    stack: list[dict] = []
+    for level, anchor, inner in _HEADING.findall(body):
+        token = {"level": int(level), "id": html.unescape(anchor), "name": _TAG.sub("", inner).strip(),
+                 "children": []}
+        while stack and stack[-1]["level"] >= token["level"]:
+            stack.pop()
+        (stack[-1]["children"] if stack else root).append(token)
+        stack.append(token)
+    return root

@@ -10,7 +10,7 @@ from .downloads import BUILDERS
 from .export import export_files
 from .glossary import Glossary
 from .pages import all_pages
-from .render import front_matter, page_meta, render_body
+from .render import front_matter, page_meta, render_body, toc_tokens
 from .search import configure_jieba, domain_words, merge_into_material_index
 
 
@@ -25,6 +25,7 @@ class Site:
     meta: dict[str, dict] = field(default_factory=dict)
     page_titles: dict[str, str] = field(default_factory=dict)
     prerendered: dict[str, str] = field(default_factory=dict)
+    tocs: dict[str, list[dict]] = field(default_factory=dict)   # headings of pre-rendered pages
 
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
@@ -49,7 +50,7 @@ class Site:
         downloads = {**self.download_files(), **(extra or {})}
         sizes = {k: len(v) for k, v in downloads.items()}
         out: dict[str, str | bytes] = {}
-        self.meta, self.page_titles, self.prerendered = {}, {}, {}
+        self.meta, self.page_titles, self.prerendered, self.tocs = {}, {}, {}, {}
         for page in all_pages(self.corpus, sizes):
             meta = page_meta(page)
             body = render_body(page, dir_urls=dir_urls)
@@ -58,6 +59,7 @@ class Site:
             self.page_titles[page.path] = page.title
             if page.template.endswith(".html"):
                 self.prerendered[page.path] = body
+                self.tocs[page.path] = toc_tokens(body) if page.toc else []
         out.update(export_files(self.corpus))
         out.update(downloads)
         return out

@@ -30,12 +30,15 @@ _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
 
 def on_config(config):
     global _site
+    if _site is not None:  # `mkdocs serve` rebuilding after a build that failed half-way
+        _site.cancel_search_index()
     root = Path(config.config_file_path).resolve().parent
     data = Path(os.environ.get("KB_DATA", root / "data"))  # tests and the benchmark build other data sets
     try:
         _site = Site.load(data, data.parent)
     except DataError as exc:
         raise PluginError(str(exc)) from None
+    _site.start_search_index(config.use_directory_urls)
     return config
 
 
@@ -79,6 +82,11 @@ def on_env(env, config, files):
 
 def on_page_content(html, page, config, files):
     return _site.annotate(html, page.file.src_uri)
+
+
+def on_build_error(error):
+    if _site is not None:
+        _site.cancel_search_index()
 
 
 def on_post_build(config):

@@ -14,10 +14,34 @@ import yaml
 
 from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
 from conftest import ROOT
-from kb.search import SEPARATOR, CliSearch, segment_text
+import kb.search
+from kb.search import SEPARATOR, BackgroundIndex, CliSearch, index_documents, segment_text
 
 QUERIES = yaml.safe_load((ROOT / "tests" / "search_queries.yml").read_text(encoding="utf-8"))["queries"]
 RESULTS_FILE = ROOT / "tests" / ".search-timings.json"
+
+
+def test_background_index_gives_the_same_documents(corpus):
+    """The build segments the records in a forked process while the pages render."""
+    background = BackgroundIndex(corpus)
+    assert background.child is not None and background.child.pid
+    assert background.result() == index_documents(corpus)
+    assert background.child is None  # joined
+
+
+def test_background_index_failure_is_reported_not_lost(corpus, monkeypatch):
+    def broken(corpus, dir_urls=True):
+        raise ValueError("segmenter exploded")
+    monkeypatch.setattr(kb.search, "index_documents", broken)
+    with pytest.raises(RuntimeError, match="segmenter exploded"):
+        BackgroundIndex(corpus).result()
+
+
+def test_background_index_of_a_failed_build_is_stopped(corpus):
+    background = BackgroundIndex(corpus)
+    child = background.child
+    background.cancel()
+    assert not child.is_alive() and background.child is None
 
 
 def test_query_set_is_large_and_valid(corpus):

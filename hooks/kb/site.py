@@ -11,7 +11,7 @@ from .export import export_files
 from .glossary import Glossary
 from .pages import all_pages
 from .render import front_matter, page_meta, render_body, toc_tokens
-from .search import configure_jieba, domain_words, merge_into_material_index
+from .search import BackgroundIndex, configure_jieba, domain_words, index_documents, merge_into_material_index
 
 
 OFFLINE_ZIP = "downloads/kb-offline.zip"
@@ -26,6 +26,7 @@ class Site:
     page_titles: dict[str, str] = field(default_factory=dict)
     prerendered: dict[str, str] = field(default_factory=dict)
     tocs: dict[str, list[dict]] = field(default_factory=dict)   # headings of pre-rendered pages
+    search_records: BackgroundIndex | None = None               # set by start_search_index
 
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
@@ -33,13 +34,24 @@ class Site:
         configure_jieba(domain_words(corpus))  # Material segments the other pages with the same dictionary
         return cls(corpus, Glossary(corpus))
 
+    def start_search_index(self, dir_urls: bool = True) -> None:
+        """Segment the records for search on the other core while the pages are built."""
+        self.search_records = BackgroundIndex(self.corpus, dir_urls)
+
+    def cancel_search_index(self) -> None:
+        if self.search_records is not None:
+            self.search_records.cancel()
+            self.search_records = None
+
     def write_search_index(self, site_dir: Path, dir_urls: bool = True) -> None:
         """Rewrite Material's search index with the corpus's record documents (see kb.search)."""
+        pending, self.search_records = self.search_records, None
+        records = pending.result() if pending is not None else index_documents(self.corpus, dir_urls)
         path = site_dir / "search" / "search_index.json"
         if not path.exists():
             return
         index = json.loads(path.read_text(encoding="utf-8"))
-        merged = merge_into_material_index(index, self.corpus, dir_urls, self.page_titles)
+        merged = merge_into_material_index(index, self.corpus, records, dir_urls, self.page_titles)
         path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
                         encoding="utf-8")
 

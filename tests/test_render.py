@@ -50,3 +50,16 @@ def test_glossary_marks_first_use_outside_links(corpus):
     assert out.count("<abbr") == 2
     assert "<h2>双减</h2>" in out and '<a href="x">双减</a>' in out
     assert out.index("<abbr") > out.index("落实")
+
+
+def test_glossary_leaves_attributes_and_nested_skipped_elements_alone(corpus):
+    g = Glossary(corpus)
+    html = ('<p title="双减"><img alt="五唯"/><small>双减 <b>五唯</b></small></p>'
+            '<table><tr><th><span>双减</span></th><td>双减、五唯</td></tr></table>')
+    out = g.annotate(html)
+    assert out.count("<abbr") == 2
+    assert '<p title="双减"><img alt="五唯"/><small>双减 <b>五唯</b></small></p>' in out
+    assert "<th><span>双减</span></th>" in out and "<td><abbr" in out
+    assert g.annotate(out) == out  # already marked: a term inside <abbr> is not wrapped again
+    own = g.names["双减"][0]
+    assert g.annotate("<p>双减</p>", skip_term=own) == "<p>双减</p>"  # not on the term's own page

@@ -12,7 +12,8 @@ from .corpus import Corpus
 
 _SKIP = {"a", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "script", "style", "button",
          "select", "option", "textarea", "label", "title", "svg", "dt", "th", "summary", "small"}
-_TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)[^>]*?(/?)>")
+# An opening or closing tag of a skipped element (group 1: "/" if closing; group 3: "/" if self-closing).
+_SKIP_TAG = re.compile(r"<(/?)(%s)(?=[\s/>])[^>]*?(/?)>" % "|".join(sorted(_SKIP, key=len, reverse=True)), re.I)
 
 
 class Glossary:
@@ -25,28 +26,26 @@ class Glossary:
         self.pattern = re.compile("|".join(re.escape(s) for s in spellings)) if spellings else None
 
     def annotate(self, page_html: str, skip_term: str | None = None) -> str:
-        if self.pattern is None or not self.pattern.search(page_html):
+        """Driven by the matches, not the markup: a page with no term costs one regex search, and
+        between two matches only the tags that open or close a skipped element are looked at."""
+        if self.pattern is None:
             return page_html
         used = {skip_term} if skip_term else set()
-        out, depth = [], 0
-        for token in re.split(r"(<[^>]+>)", page_html):
-            if token.startswith("<"):
-                m = _TAG.match(token)
-                if m and m.group(2).lower() in _SKIP and not m.group(3):
-                    depth += -1 if m.group(1) else 1
-                    depth = max(depth, 0)
-                out.append(token)
-            elif depth or not token.strip():
-                out.append(token)
-            else:
-                out.append(self._wrap_first(token, used))
-        return "".join(out)
-
-    def _wrap_first(self, text: str, used: set) -> str:
-        def repl(m: re.Match) -> str:
+        out: list[str] = []
+        copied = scanned = depth = 0
+        for m in self.pattern.finditer(page_html):
+            start = m.start()
+            if page_html.rfind("<", scanned, start) > page_html.rfind(">", scanned, start):
+                continue  # inside a tag (an attribute value): not text; that tag is scanned later as a whole
+            for tag in _SKIP_TAG.finditer(page_html, scanned, start):
+                if not tag.group(3):
+                    depth = max(depth + (-1 if tag.group(1) else 1), 0)
+            scanned = start
             term_id, definition = self.names[m.group(0)]
-            if term_id in used:
-                return m.group(0)
+            if depth or term_id in used:
+                continue
             used.add(term_id)
-            return f'<abbr class="kb-term" title="{html.escape(definition, quote=True)}">{m.group(0)}</abbr>'
-        return self.pattern.sub(repl, text)
+            out += [page_html[copied:start],
+                    f'<abbr class="kb-term" title="{html.escape(definition, quote=True)}">{m.group(0)}</abbr>']
+            copied = m.end()
+        return "".join(out) + page_html[copied:] if out else page_html

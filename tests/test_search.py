@@ -15,7 +15,8 @@ import yaml
 from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
 from conftest import ROOT
 import kb.search
-from kb.search import SEPARATOR, BackgroundIndex, CliSearch, index_documents, segment_text
+from kb.forked import Forked
+from kb.search import SEPARATOR, CliSearch, index_documents, segment_text
 
 QUERIES = yaml.safe_load((ROOT / "tests" / "search_queries.yml").read_text(encoding="utf-8"))["queries"]
 RESULTS_FILE = ROOT / "tests" / ".search-timings.json"
@@ -23,7 +24,7 @@ RESULTS_FILE = ROOT / "tests" / ".search-timings.json"
 
 def test_background_index_gives_the_same_documents(corpus):
     """The build segments the records in a forked process while the pages render."""
-    background = BackgroundIndex(corpus)
+    background = Forked(index_documents, corpus)
     assert background.child is not None and background.child.pid
     assert background.result() == index_documents(corpus)
     assert background.child is None  # joined
@@ -34,11 +35,11 @@ def test_background_index_failure_is_reported_not_lost(corpus, monkeypatch):
         raise ValueError("segmenter exploded")
     monkeypatch.setattr(kb.search, "index_documents", broken)
     with pytest.raises(RuntimeError, match="segmenter exploded"):
-        BackgroundIndex(corpus).result()
+        Forked(kb.search.index_documents, corpus).result()
 
 
 def test_background_index_of_a_failed_build_is_stopped(corpus):
-    background = BackgroundIndex(corpus)
+    background = Forked(index_documents, corpus)
     child = background.child
     background.cancel()
     assert not child.is_alive() and background.child is None

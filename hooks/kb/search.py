@@ -17,13 +17,8 @@ segmentation through lunr.py.
 from __future__ import annotations
 
 import html
-import json
-import multiprocessing
-import os
 import re
-import traceback
 from functools import lru_cache
-from typing import Callable
 
 import jieba
 
@@ -180,53 +175,6 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
                 "keywords": " ".join(number_aliases(e) + found),
             })
     return docs
-
-
-class BackgroundIndex:
-    """index_documents in a forked process, so that segmenting every record (seconds at province
-    scale) runs on the other core while the pages are built. Where fork is unavailable, the work
-    is done when the result is asked for."""
-
-    def __init__(self, corpus: Corpus, dir_urls: bool = True):
-        self.corpus, self.dir_urls, self.child = corpus, dir_urls, None
-        if "fork" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("fork")
-            self.receive, send = ctx.Pipe(duplex=False)
-            self.child = ctx.Process(target=_index_child, args=(corpus, dir_urls, send), daemon=True)
-            self.child.start()
-            send.close()
-
-    def result(self) -> list[dict]:
-        if self.child is None:
-            return index_documents(self.corpus, self.dir_urls)
-        try:
-            status, payload = json.loads(self.receive.recv_bytes())
-        except EOFError:
-            status, payload = "error", "the search-index process ended without a result"
-        finally:
-            self.cancel()
-        if status != "ok":
-            raise RuntimeError(f"building the search index failed:\n{payload}")
-        return payload
-
-    def cancel(self) -> None:
-        """Stop the process (a build that failed half-way never asks for the result)."""
-        if self.child is not None:
-            self.receive.close()
-            if self.child.is_alive():
-                self.child.terminate()
-            self.child.join()
-            self.child = None
-
-
-def _index_child(corpus: Corpus, dir_urls: bool, send) -> None:
-    try:
-        message = ["ok", index_documents(corpus, dir_urls)]
-    except BaseException:  # reported to the parent, which raises it
-        message = ["error", traceback.format_exc()]
-    send.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
-    send.close()
-    os._exit(0)  # the forked copy of the build has nothing else to do (no atexit, no flushing)
 
 
 def merge_into_material_index(index: dict, corpus: Corpus, records: list[dict], dir_urls: bool = True,

@@ -9,9 +9,10 @@ from .corpus import Corpus, load_corpus
 from .downloads import BUILDERS
 from .export import export_files
 from .glossary import Glossary
-from .pages import all_pages
+from .pages import Page, all_pages
 from .render import front_matter, page_meta, render_body, toc_tokens
-from .search import BackgroundIndex, configure_jieba, domain_words, index_documents, merge_into_material_index
+from .forked import Forked
+from .search import configure_jieba, domain_words, index_documents, merge_into_material_index
 
 
 OFFLINE_ZIP = "downloads/kb-offline.zip"
@@ -26,7 +27,7 @@ class Site:
     page_titles: dict[str, str] = field(default_factory=dict)
     prerendered: dict[str, str] = field(default_factory=dict)
     tocs: dict[str, list[dict]] = field(default_factory=dict)   # headings of pre-rendered pages
-    search_records: BackgroundIndex | None = None               # set by start_search_index
+    search_records: Forked | None = None                        # set by start_search_index
 
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
@@ -36,7 +37,7 @@ class Site:
 
     def start_search_index(self, dir_urls: bool = True) -> None:
         """Segment the records for search on the other core while the pages are built."""
-        self.search_records = BackgroundIndex(self.corpus, dir_urls)
+        self.search_records = Forked(index_documents, self.corpus, dir_urls)
 
     def cancel_search_index(self) -> None:
         if self.search_records is not None:
@@ -63,9 +64,9 @@ class Site:
         sizes = {k: len(v) for k, v in downloads.items()}
         out: dict[str, str | bytes] = {}
         self.meta, self.page_titles, self.prerendered, self.tocs = {}, {}, {}, {}
-        for page in all_pages(self.corpus, sizes):
+        pages = all_pages(self.corpus, sizes)
+        for page, body in zip(pages, self.render_bodies(pages, dir_urls)):
             meta = page_meta(page)
-            body = render_body(page, dir_urls=dir_urls)
             out[page.path] = (front_matter(meta) + body) if with_front_matter else body
             self.meta[page.path] = meta
             self.page_titles[page.path] = page.title
@@ -74,6 +75,26 @@ class Site:
                 self.tocs[page.path] = toc_tokens(body) if page.toc else []
         out.update(export_files(self.corpus))
         out.update(downloads)
+        return out
+
+    def render_bodies(self, pages: list[Page], dir_urls: bool = True) -> list[str]:
+        """Every page body, half of them rendered in a forked process (the other core). An HTML body
+        is the page's final content, so it gets its glossary tooltips here (Markdown ones after MkDocs)."""
+        theirs = Forked(self._render, pages[1::2], dir_urls)
+        try:
+            mine = self._render(pages[0::2], dir_urls)
+        except BaseException:
+            theirs.cancel()
+            raise
+        bodies = [None] * len(pages)
+        bodies[0::2], bodies[1::2] = mine, theirs.result()
+        return bodies
+
+    def _render(self, pages: list[Page], dir_urls: bool) -> list[str]:
+        out = []
+        for page in pages:
+            body = render_body(page, dir_urls=dir_urls)
+            out.append(self.glossary.annotate(body) if page.template.endswith(".html") else body)
         return out
 
     def download_files(self) -> dict[str, bytes]:
@@ -85,5 +106,8 @@ class Site:
         return files
 
     def annotate(self, html: str, src_uri: str) -> str:
+        """Glossary tooltips for a page MkDocs rendered from Markdown (HTML bodies already have them)."""
+        if src_uri in self.prerendered:
+            return html
         own = next((e.id for e in self.corpus.of_kind("term") if src_uri == f"glossary/{e.id}.md"), None)
         return self.glossary.annotate(html, skip_term=own)

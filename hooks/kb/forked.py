@@ -1,0 +1,59 @@
+"""Run a pure function of the corpus in a forked copy of this process, on the other core.
+
+A build is one long single-threaded Python process and the machines have two cores.
+Work that only reads the corpus (segmenting the records for search, rendering half of
+the pages) can run in a forked child, which inherits the loaded corpus for free, and
+send back its result as JSON. Where fork is unavailable the work runs when the result
+is asked for.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import traceback
+from typing import Any, Callable
+
+
+class Forked:
+    def __init__(self, fn: Callable[..., Any], *args: Any):
+        self.fn, self.args, self.child = fn, args, None
+        if "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            self.receive, send = ctx.Pipe(duplex=False)
+            self.child = ctx.Process(target=_run, args=(fn, args, send), daemon=True)
+            self.child.start()
+            send.close()
+
+    def result(self) -> Any:
+        """The function's return value (through JSON); its exception, with the child's traceback."""
+        if self.child is None:
+            return self.fn(*self.args)
+        try:
+            status, payload = json.loads(self.receive.recv_bytes())
+        except EOFError:
+            status, payload = "error", "the process ended without a result"
+        finally:
+            self.cancel()
+        if status != "ok":
+            raise RuntimeError(f"{getattr(self.fn, '__name__', 'work')} failed in the forked process:\n{payload}")
+        return payload
+
+    def cancel(self) -> None:
+        """Stop the child (a build that failed half-way never asks for the result)."""
+        if self.child is not None:
+            self.receive.close()
+            if self.child.is_alive():
+                self.child.terminate()
+            self.child.join()
+            self.child = None
+
+
+def _run(fn: Callable[..., Any], args: tuple, send) -> None:
+    try:
+        message = ["ok", fn(*args)]
+    except BaseException:  # reported to the parent, which raises it
+        message = ["error", traceback.format_exc()]
+    send.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+    send.close()
+    os._exit(0)  # the forked copy of the build has nothing else to do (no atexit handlers, no flushing)

@@ -75,19 +75,26 @@ class Corpus:
     _by_kind: dict[str, list[Entry]] = field(default_factory=dict)
     _by_list: dict[str, list[Entry]] = field(default_factory=dict)
     _unit_tasks: dict[str, tuple[list[Entry], list[Entry]]] = field(default_factory=dict)
-    _negatives_by_subject: dict[str, list[Entry]] = field(default_factory=dict)
+    # (subject, source document) → negative-list entries, in corpus order
+    _negatives: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    _units_of_region: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    _position: dict[str, int] = field(default_factory=dict)
 
     def _indexed(self) -> None:
         if self._index_size == len(self.entries):
             return
-        self._by_kind, self._by_list, self._unit_tasks, self._negatives_by_subject = {}, {}, {}, {}
+        self._by_kind, self._by_list, self._unit_tasks, self._negatives = {}, {}, {}, {}
         for e in self.entries.values():
             self._by_kind.setdefault(e.kind, []).append(e)
             if e.list:
                 self._by_list.setdefault(e.list, []).append(e)
             if e.kind == "negative":
                 for subject in e.subjects:
-                    self._negatives_by_subject.setdefault(subject, []).append(e)
+                    self._negatives.setdefault((subject, e.record.source.document), []).append(e)
+        self._position = {e.id: i for i, e in enumerate(self.entries.values())}
+        self._units_of_region = {}
+        for (region, name), unit in self.units_by_name.items():
+            self._units_of_region.setdefault(region, {})[name] = unit
         self._index_size = len(self.entries)
 
     # --- lookups ------------------------------------------------------------------
@@ -152,17 +159,25 @@ class Corpus:
                 grouped.setdefault(e.kind, []).append(e)
         return grouped
 
-    def negatives_of_subjects(self, subjects) -> list[Entry]:
-        wanted = set(subjects)
+    def negatives_of_subjects(self, subjects, documents) -> list[Entry]:
+        """The negative-list entries of these subjects (in SUBJECTS order) cited from these documents."""
         self._indexed()
         seen, out = set(), []
         for s in SUBJECTS:
-            if s in wanted:
-                for n in self._negatives_by_subject.get(s, []):
+            if s in subjects:
+                of_subject = [n for d in documents for n in self._negatives.get((s, d), [])]
+                if len(documents) > 1:  # corpus order, whichever document they come from
+                    of_subject.sort(key=lambda n: self._position[n.id])
+                for n in of_subject:
                     if n.id not in seen:
                         seen.add(n.id)
                         out.append(n)
         return out
+
+    def units_of_region(self, region: str) -> dict[str, Entry]:
+        """Unit name → unit, for one region (task lists name their units by name)."""
+        self._indexed()
+        return self._units_of_region.get(region, {})
 
     def tags_of(self, entry_id: str) -> list[str]:
         text = self.entries[entry_id].text
@@ -307,7 +322,7 @@ def _check_tasks(corpus: Corpus, loaded: Loaded) -> list[Problem]:
     for task in corpus.of_kind("task"):
         names = task.record.units
         region = corpus.document(task.list).region
-        local = {n: u for (r, n), u in corpus.units_by_name.items() if r == region}
+        local = corpus.units_of_region(region)
         for i, name in enumerate(names):
             label = f"task {task.number}"
             line = task.where.line_of("units", i)

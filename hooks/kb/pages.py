@@ -184,9 +184,9 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["units"] = corpus.units_of_task(entry.id)
         related_ids = {e.id for e in corpus.related(entry.id)}
         # The prohibitions that bind this task: its own list's and the national plan's, same subject.
-        scope = {entry.list} | {d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"}
-        ctx["same_subject_negatives"] = [n for n in corpus.negatives_of_subjects(entry.subjects)
-                                         if n.record.source.document in scope and n.id not in related_ids]
+        scope = [entry.list] + [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+        ctx["same_subject_negatives"] = [n for n in corpus.negatives_of_subjects(entry.subjects, scope)
+                                         if n.id not in related_ids]
         ctx["neighbours"] = _neighbours(corpus.items_of_list(entry.list), entry)
     elif entry.kind == "project":
         ctx["neighbours"] = _neighbours(corpus.items_of_list(entry.list), entry)

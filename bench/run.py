@@ -52,9 +52,10 @@ nav:
 """
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (the build forks helpers), in KB.
-    Pages a forked child shares with its parent are counted twice: an upper bound."""
+def _tree_memory_kb(pid: int) -> int:
+    """Memory of a process and all its descendants (the build forks helpers), in KB: the sum of
+    their proportional set sizes (a page shared by a parent and its forked child counts half to
+    each), so the total is what the tree really occupies; resident size where PSS is unreadable."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -63,20 +64,23 @@ def _tree_rss_kb(pid: int) -> int:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     total, todo = 0, [pid]
-    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     while todo:
         p = todo.pop()
-        try:
-            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * page_kb
-        except (OSError, ValueError, IndexError):
-            continue
         todo += children.get(p, [])
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
+        except (OSError, AttributeError):
+            try:
+                total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            except (OSError, ValueError, IndexError):
+                continue
     return total
 
 
 def timed_build(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of a build: the peak of the whole process tree's resident
-    memory, sampled every 20 ms, or the kernel's peak of the largest process if that is higher."""
+    """Wall seconds and peak memory (MB) of a build: the peak of the whole process tree's memory
+    (sampled every 20 ms), or the kernel's peak resident size of its largest process if higher."""
     peak = 0
     done = threading.Event()
     start = time.perf_counter()
@@ -85,7 +89,7 @@ def timed_build(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float]:
     def sample() -> None:
         nonlocal peak
         while not done.wait(0.02):
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            peak = max(peak, _tree_memory_kb(proc.pid))
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     err = proc.stderr.read()  # until the build closes it (exits)
@@ -265,7 +269,7 @@ def write_report(results: list[dict], probe: dict, path: Path) -> None:
 
 **测试机器**：{machine()}。这类机器是共享的，结果有波动；时间取多次构建的中位数（本站：真实数据和1千条各 {results[0]['runs']} 次，1万条 {big['runs']} 次；基线在1万条时构建一次要几分钟，只构建 {len(big['stock_runs_s'])} 次）。{written}{on_disk}
 
-构建时本站另开一个进程（两核机器的另一核）为条目分词建检索索引、渲染一半页面正文；峰值内存为整个进程树常驻内存之和的峰值（父子进程共享的内存页重复计入，是上限）。
+构建时本站另开一个进程（两核机器的另一核）为条目分词建检索索引、渲染一半页面正文；峰值内存为整个进程树所占内存（各进程 PSS 之和，父子进程共享的内存页按比例分摊，每 20 毫秒采样）的峰值，若单个进程的常驻内存峰值更高则取后者。
 
 | 数据 | 条目数 | 页面数 | 构建（秒） | 基线（秒） | 与基线之比 | 每页（毫秒） | 峰值内存（MB） | 检索索引（gzip） | 每条目索引（字节，gzip） |
 |---|---|---|---|---|---|---|---|---|---|

@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import material.plugins.search.plugin as material_search  # noqa: E402
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 from mkdocs.structure.toc import get_toc  # noqa: E402
@@ -38,6 +39,9 @@ def on_config(config):
         _site = Site.load(data, data.parent)
     except DataError as exc:
         raise PluginError(str(exc)) from None
+    # Material would segment the pages it indexes with jieba; kb.search re-segments them with the
+    # domain dictionary anyway, in its own process, so the build never loads jieba's dictionary (1.5 s).
+    material_search.jieba = None
     _site.start_search_index(config.use_directory_urls)
     return config
 

@@ -1,15 +1,15 @@
 """Pre-rendered pages through the theme's page template at the cost of one render per folder.
 
 Material renders its whole page template (header, tabs, the nav, the footer) for every
-page: ~3 ms a page, most of a 10,000-record build. For record pages (not in the nav,
-no table of contents) all of that is the same for every page in one folder except the
-title and the article. So the first page of a folder renders the real template with a
-marker for the title and the theme's own content partial left out; every page then
-renders only that partial (tags, the article) and fills the two in.
+page: ~3 ms a page, most of a 10,000-record build. For a page out of the nav without a
+table of contents, all of it is the same for every page in one folder except the title
+and the article. So the first such page of a folder renders the real template with
+markers for the title and the article; every other page fills its own into that frame.
+Other pages (in the nav, or with a toc) get the full render.
 
 Only MkDocs/Jinja mechanics live here; what a page says comes from kb (pre-rendered
-HTML). tests/test_site.py builds the site with and without this and compares every
-record page byte for byte.
+HTML). tests/test_site.py builds the site with and without this (KB_SKELETON=0) and
+compares every page byte for byte.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import posixpath
 import jinja2
 
 TEMPLATE = "kb-page.html"   # overrides/kb-page.html: calls Skeletons.page() below
-CONTENT = "partials/content.html"
 TITLE_MARK = "\ue000kb-title\ue000"      # private-use characters: never in data or theme output
 CONTENT_MARK = "\ue000kb-content\ue000"
 
@@ -29,9 +28,6 @@ class Skeletons:
 
     def __init__(self, env: jinja2.Environment):
         self.env = env
-        # The same environment with the content partial replaced by a marker (own template cache).
-        self.frame_env = env.overlay(loader=jinja2.ChoiceLoader(
-            [jinja2.DictLoader({CONTENT: CONTENT_MARK}), env.loader]))
         self.frames: dict[tuple, tuple[str, str]] = {}
         self.in_nav: set[str] | None = None
 
@@ -47,32 +43,33 @@ class Skeletons:
         values = context.get_all()
         if not self._shareable(page, values):
             return self.env.get_template("main.html").render(values)
-        frame = self.frames.get(key := self._shape(page, values))
+        frame = self.frames.get(key := self._shape(page))
         if frame is None:
             frame = self.frames[key] = self._frame(page, values)
         title = page.meta["title"]
-        # The content partial sees what it would see inside the frame: the frame's top-level names.
-        features = values["config"].theme.get("features") or []
-        article = self.env.get_template(CONTENT).render({**values, "features": features})
         head, tail = frame
-        return head.replace(TITLE_MARK, title) + article + tail.replace(TITLE_MARK, title)
+        return head.replace(TITLE_MARK, title) + page.content + tail.replace(TITLE_MARK, title)
 
     @staticmethod
-    def _shape(page, values: dict) -> tuple:
+    def _shape(page) -> tuple:
         """What the frame depends on besides title and article: the folder (relative links to the
-        nav and assets), the metadata the theme reads, whether there are tags."""
+        nav and assets), the metadata the theme reads, whether the article has its own <h1>."""
+        # (The theme shows meta tags only through the tags plugin, which this site does not use.)
         meta = {k: v for k, v in page.meta.items() if k not in ("title", "tags")}
         return (posixpath.dirname(page.url.rstrip("/")), json.dumps(meta, sort_keys=True, default=str),
-                bool(values.get("tags")))
+                "<h1" in page.content)
 
     def _frame(self, page, values: dict) -> tuple[str, str]:
-        saved = page.title, page.meta["title"]
+        # The theme checks the article for "<h1" (else it adds one): the marker answers as the page would.
+        mark = ("<h1" if "<h1" in page.content else "") + CONTENT_MARK
+        saved = page.title, page.meta["title"], page.content
         page.title = page.meta["title"] = TITLE_MARK
+        page.content = mark
         try:
-            html = self.frame_env.get_template("main.html").render(values)
+            html = self.env.get_template("main.html").render(values)
         finally:
-            page.title, page.meta["title"] = saved
-        head, mark, tail = html.partition(CONTENT_MARK)
-        if not mark or CONTENT_MARK in tail:
-            raise RuntimeError("kb_skeleton: the theme's page template no longer includes partials/content.html once")
+            page.title, page.meta["title"], page.content = saved
+        head, found, tail = html.partition(mark)
+        if not found or mark in tail:
+            raise RuntimeError("kb_skeleton: the theme's page template no longer shows the article once")
         return head, tail

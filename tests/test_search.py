@@ -38,6 +38,13 @@ def test_background_index_failure_is_reported_not_lost(corpus, monkeypatch):
         Forked(kb.search.index_documents, corpus).result()
 
 
+def test_forked_work_can_be_sent_one_message_later():
+    """The search process segments first, then waits for the path of Material's index."""
+    work = Forked(lambda first, inbox: first + inbox()["then"], 1, inbox=True)
+    work.send({"then": 2})
+    assert work.result() == 3
+
+
 def test_background_index_of_a_failed_build_is_stopped(corpus):
     background = Forked(index_documents, corpus)
     child = background.child

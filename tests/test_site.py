@@ -68,6 +68,23 @@ def test_record_pages_from_frames_equal_the_full_theme_render(site, tmp_path):
     assert different == []
 
 
+def test_tags_on_record_pages_and_the_tags_page_agree(site, corpus):
+    listed: dict[str, set[str]] = {}
+    tags_page = html_of(site, "tags/")
+    for h2 in content(tags_page).find_all("h2"):
+        tag = h2["id"].removeprefix("tag:")
+        listed[tag] = {posixpath.normpath(posixpath.join("tags", a["href"])) + "/"
+                       for a in h2.find_next_sibling("ul").find_all("a")}
+    expected: dict[str, set[str]] = {}
+    for e in corpus.entries.values():
+        if e.kind in ("task", "project", "negative", "case"):
+            for tag in corpus.tags_of(e.id):
+                expected.setdefault(tag, set()).add(e.url)
+            chips = [a.get_text() for a in content(html_of(site, e.url)).select("nav.md-tags a.md-tag")]
+            assert chips == corpus.tags_of(e.id), e.id
+    assert listed == expected and len(expected) >= 10
+
+
 def test_documented_urls_are_stable(site):
     for url in ("tasks/taoyuan-2022/44/", "projects/hubei-2024/15/", "units/ty-jyj/", "negative/ty-10/",
                 "cases/sample-xx/", "forms/hubei-2024-application/", "glossary/wuwei/", "documents/hubei-2024/",

@@ -3,8 +3,9 @@
 A build is one long single-threaded Python process and the machines have two cores.
 Work that only reads the corpus (segmenting the records for search, rendering half of
 the pages) can run in a forked child, which inherits the loaded corpus for free, and
-send back its result as JSON. Where fork is unavailable the work runs when the result
-is asked for.
+send back its result as JSON. A function that takes `inbox` can also be sent one
+message (JSON) later, for work that needs something the build makes afterwards. Where
+fork is unavailable the work runs when the result is asked for.
 """
 from __future__ import annotations
 
@@ -16,19 +17,34 @@ from typing import Any, Callable
 
 
 class Forked:
-    def __init__(self, fn: Callable[..., Any], *args: Any):
-        self.fn, self.args, self.child = fn, args, None
-        if "fork" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("fork")
-            self.receive, send = ctx.Pipe(duplex=False)
-            self.child = ctx.Process(target=_run, args=(fn, args, send), daemon=True)
-            self.child.start()
-            send.close()
+    def __init__(self, fn: Callable[..., Any], *args: Any, inbox: bool = False, nice: int = 0):
+        self.fn, self.args, self.child, self.message = fn, args, None, None
+        self.kwargs: dict = {}
+        if "fork" not in multiprocessing.get_all_start_methods():
+            if inbox:
+                self.kwargs["inbox"] = lambda: self.message
+            return
+        ctx = multiprocessing.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.outbox = None
+        if inbox:
+            child_inbox, self.outbox = ctx.Pipe(duplex=False)
+            self.kwargs["inbox"] = lambda: json.loads(child_inbox.recv_bytes())
+        self.child = ctx.Process(target=_run, args=(fn, args, self.kwargs, send, nice), daemon=True)
+        self.child.start()
+        send.close()
+
+    def send(self, message: Any) -> None:
+        """The one message the function's `inbox()` returns."""
+        if self.child is None:
+            self.message = message
+        else:
+            self.outbox.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
 
     def result(self) -> Any:
         """The function's return value (through JSON); its exception, with the child's traceback."""
         if self.child is None:
-            return self.fn(*self.args)
+            return self.fn(*self.args, **self.kwargs)
         try:
             status, payload = json.loads(self.receive.recv_bytes())
         except EOFError:
@@ -43,15 +59,19 @@ class Forked:
         """Stop the child (a build that failed half-way never asks for the result)."""
         if self.child is not None:
             self.receive.close()
+            if self.outbox is not None:
+                self.outbox.close()
             if self.child.is_alive():
                 self.child.terminate()
             self.child.join()
             self.child = None
 
 
-def _run(fn: Callable[..., Any], args: tuple, send) -> None:
+def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, send, nice: int) -> None:
     try:
-        message = ["ok", fn(*args)]
+        if nice:
+            os.nice(nice)  # yield the cores to the build, which waits on other work first
+        message = ["ok", fn(*args, **kwargs)]
     except BaseException:  # reported to the parent, which raises it
         message = ["error", traceback.format_exc()]
     send.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))

@@ -96,7 +96,12 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     offline = sizes.get("downloads/kb-offline.zip")
     pages.append(Page("downloads/index.md", "downloads.md", "表格下载", {
         "forms": corpus.of_kind("form"), "offline_size": f"{offline / 1024 / 1024:.1f} MB" if offline else ""}))
-    pages.append(Page("tags.md", "tags.md", "标签", {}))
+    tagged: dict[str, list[Page]] = {}
+    for page in pages:
+        for tag in page.tags:
+            tagged.setdefault(tag, []).append(page)
+    pages.append(Page("tags.md", "tags.html", "标签",  # in the order of data/tags.yml
+                      {"groups": [(t.name, tagged[t.name]) for t in corpus.tags if t.name in tagged]}))
     return pages
 
 

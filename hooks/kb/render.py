@@ -93,8 +93,12 @@ def front_matter(meta: dict) -> str:
 
 def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
     html_output = page.template.endswith(".html")
+    helpers = _helpers(page, dir_urls)
     template = environment(str(folder), html_output).get_template(page.template)
-    body = template.render(**page.context, **_helpers(page, dir_urls), page_title=page.title)
+    body = template.render(**page.context, **helpers, page_title=page.title)
+    if page.tags:  # above the title, as Material's tags plugin would put them
+        body = environment(str(folder), True).get_template("_tags.html").render(
+            tags=page.tags, href=helpers["href"]) + "\n" + ("" if html_output else "\n") + body
     # An HTML page is one raw HTML block: valid Markdown for any generator, and the MkDocs hook
     # hands it to the theme directly instead of running it through Python-Markdown.
     return f'<div class="kb-html">\n{body}</div>\n' if html_output else body

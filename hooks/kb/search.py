@@ -17,8 +17,11 @@ segmentation through lunr.py.
 from __future__ import annotations
 
 import html
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
+from typing import Callable
 
 import jieba
 
@@ -175,6 +178,22 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
                 "keywords": " ".join(number_aliases(e) + found),
             })
     return docs
+
+
+def write_site_index(corpus: Corpus, dir_urls: bool, inbox: Callable[[], dict]) -> bool:
+    """The site's search index: the records are segmented first (in the build, this runs in a
+    forked process while the pages are built); then, once the build has written Material's index,
+    `inbox()` gives its path and the page titles, and the records are merged into it."""
+    records = index_documents(corpus, dir_urls)
+    request = inbox()
+    path = Path(request["path"])
+    if not path.exists():  # the search plugin is off
+        return False
+    index = json.loads(path.read_text(encoding="utf-8"))
+    merged = merge_into_material_index(index, corpus, records, dir_urls, request["page_titles"])
+    path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+                    encoding="utf-8")
+    return True
 
 
 def merge_into_material_index(index: dict, corpus: Corpus, records: list[dict], dir_urls: bool = True,

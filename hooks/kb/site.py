@@ -1,7 +1,6 @@
 """Everything one build produces, as {docs path: content}, from one loaded corpus."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,9 +9,9 @@ from .downloads import BUILDERS
 from .export import export_files
 from .glossary import Glossary
 from .pages import Page, all_pages
-from .render import front_matter, page_meta, render_body, toc_tokens
 from .forked import Forked
-from .search import configure_jieba, domain_words, index_documents, merge_into_material_index
+from .render import front_matter, page_meta, render_body, toc_tokens
+from .search import write_site_index
 
 
 OFFLINE_ZIP = "downloads/kb-offline.zip"
@@ -27,34 +26,33 @@ class Site:
     page_titles: dict[str, str] = field(default_factory=dict)
     prerendered: dict[str, str] = field(default_factory=dict)
     tocs: dict[str, list[dict]] = field(default_factory=dict)   # headings of pre-rendered pages
-    search_records: Forked | None = None                        # set by start_search_index
+    search: Forked | None = None                                # set by start_search_index
 
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None) -> "Site":
         corpus = load_corpus(data_dir, root)
-        configure_jieba(domain_words(corpus))  # Material segments the other pages with the same dictionary
         return cls(corpus, Glossary(corpus))
 
     def start_search_index(self, dir_urls: bool = True) -> None:
-        """Segment the records for search on the other core while the pages are built."""
-        self.search_records = Forked(index_documents, self.corpus, dir_urls)
+        """Segment the records for search in a forked process while the pages are built (jieba's
+        dictionary is loaded there, not in the build); it merges them into Material's index when
+        write_search_index tells it the index is written. Niced: the page rendering is waited on first."""
+        self.search = Forked(write_site_index, self.corpus, dir_urls, inbox=True, nice=5)
 
     def cancel_search_index(self) -> None:
-        if self.search_records is not None:
-            self.search_records.cancel()
-            self.search_records = None
+        if self.search is not None:
+            self.search.cancel()
+            self.search = None
 
     def write_search_index(self, site_dir: Path, dir_urls: bool = True) -> None:
         """Rewrite Material's search index with the corpus's record documents (see kb.search)."""
-        pending, self.search_records = self.search_records, None
-        records = pending.result() if pending is not None else index_documents(self.corpus, dir_urls)
-        path = site_dir / "search" / "search_index.json"
-        if not path.exists():
-            return
-        index = json.loads(path.read_text(encoding="utf-8"))
-        merged = merge_into_material_index(index, self.corpus, records, dir_urls, self.page_titles)
-        path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-                        encoding="utf-8")
+        request = {"path": str(site_dir / "search" / "search_index.json"), "page_titles": self.page_titles}
+        pending, self.search = self.search, None
+        if pending is None:
+            write_site_index(self.corpus, dir_urls, lambda: request)
+        else:
+            pending.send(request)
+            pending.result()
 
     def files(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
               with_front_matter: bool = True) -> dict[str, str | bytes]:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from generate import generate  # noqa: E402
+from serve_reload import serve_reload_seconds  # noqa: E402
 
 MKDOCS = str(Path(sys.executable).parent / "mkdocs")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
@@ -251,7 +252,7 @@ def machine() -> str:
     return f"{os.cpu_count()} 核 {cpu}，内存 {mem:.0f} GiB，Python {platform.python_version()}，{platform.system()} {platform.machine()}"
 
 
-def write_report(results: list[dict], probe: dict, path: Path) -> None:
+def write_report(results: list[dict], probe: dict, path: Path, serve: dict | None = None) -> None:
     rows = "\n".join(
         f"| {r['label']} | {r['records']} | {r['pages']} | {r['build_s']} | {r['stock_build_s']} | {r['ratio_vs_stock']} | "
         f"{r['ms_per_page']} | {r['rss_mb']} | {r['index_gz'] // 1024} KB | {r['index_gz_per_record']} |" for r in results)
@@ -262,6 +263,8 @@ def write_report(results: list[dict], probe: dict, path: Path) -> None:
                if big.get("on_disk_build_s") else "")
     written = ("构建结果写入内存盘（/dev/shm），本站和基线相同：共享磁盘写入1万个页面（约 300 MB）的耗时波动可达十几秒。"
                if big.get("site_dir", "").startswith("/dev/shm") else "构建结果写入磁盘。")
+    serve_line = ("- `make serve` 编辑时：保存一条任务的修改后，到页面显示修改用时 " + "、".join(
+        f"{label} {t['reload_s']} 秒" for label, t in serve.items()) + "（整站重建，含 Material 的重新渲染）。\n") if serve else ""
     runs_note = "、".join(f"{r['label']}：{' / '.join(str(w) for w in r['all_runs_s'])}" for r in results)
     path.write_text(f"""# 性能与规模
 
@@ -277,7 +280,7 @@ def write_report(results: list[dict], probe: dict, path: Path) -> None:
 
 - 每次构建的时间（秒）：{runs_note}。
 - 1万条与1千条构建时间之比：{scale}（线性增长约为 {round(big['pages'] / small['pages'], 1) if small else '—'}）。
-- 检索耗时（1万条数据，在 Chromium 中从最后一次按键到显示结果，10 个查询）：中位数 {probe.get('search_ms_median', '—')} 毫秒，最长 {probe.get('search_ms_max', '—')} 毫秒。
+{serve_line}- 检索耗时（1万条数据，在 Chromium 中从最后一次按键到显示结果，10 个查询）：中位数 {probe.get('search_ms_median', '—')} 毫秒，最长 {probe.get('search_ms_max', '—')} 毫秒。
 - 条目页首次打开（页面和全部主题文件，按 gzip 计）：{probe.get('item_first_load_gz_kb', '—')} KB；页面显示后，检索程序在后台下载检索索引 {probe.get('search_index_background_gz_kb', '—')} KB；之后打开其他页面：{probe.get('item_next_page_gz_kb', '—')} KB（主题文件已缓存）。测试用的简易服务器不发缓存头，检索程序在每个页面都重新下载索引（{probe.get('search_index_next_page_gz_kb', '—')} KB）；用 `deploy/nginx.conf` 发布时，索引设为每次校验（Cache-Control: no-cache，带 ETag），未变化时服务器只回 304、不再传送内容。
 """, encoding="utf-8")
 
@@ -298,9 +301,9 @@ def main(argv=None) -> int:
     if args.probe_only:
         saved = json.loads((args.out / "results.json").read_text(encoding="utf-8"))
         results, probe = saved["results"], probe_browser(Path(saved["results"][-1]["site"]))
-        (args.out / "results.json").write_text(json.dumps({"results": results, "probe": probe}, ensure_ascii=False,
+        (args.out / "results.json").write_text(json.dumps({**saved, "probe": probe}, ensure_ascii=False,
                                                           indent=1), encoding="utf-8")
-        write_report(results, probe, args.report)
+        write_report(results, probe, args.report, saved.get("serve"))
         print(json.dumps(probe, ensure_ascii=False))
         return 0
     results = [measure("real", None, args.runs_small, args.out, scratch=args.scratch)]
@@ -311,16 +314,20 @@ def main(argv=None) -> int:
                                args.stock_runs_large if large else None, on_disk=large, scratch=args.scratch))
         print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     probe = {} if args.no_probe else probe_browser(Path(results[-1]["site"]))
-    (args.out / "results.json").write_text(json.dumps({"results": results, "probe": probe}, ensure_ascii=False,
-                                                      indent=1), encoding="utf-8")
-    write_report(results, probe, args.report)
+    serve = {} if args.no_probe else {"真实数据": serve_reload_seconds(ROOT / "data", args.out)}
+    if not args.no_probe and (args.out / "n1000" / "data").is_dir():
+        serve["1千条"] = serve_reload_seconds(args.out / "n1000" / "data", args.out)
+    (args.out / "results.json").write_text(json.dumps({"results": results, "probe": probe, "serve": serve},
+                                                      ensure_ascii=False, indent=1), encoding="utf-8")
+    write_report(results, probe, args.report, serve)
     big = results[-1]
     small = next((r for r in results if r["label"] == "1k"), big)
     print(json.dumps(probe, ensure_ascii=False))
     print(f"bench: n={big['records']} build_s={big['build_s']} ratio_vs_stock={big['ratio_vs_stock']} "
           f"scale_10k_1k={round(big['build_s'] / small['build_s'], 2)} rss_mb={big['rss_mb']} "
           f"index_gz_per_record={big['index_gz_per_record']} search_ms={probe.get('search_ms_median', 'n/a')} "
-          f"item_first_load_kb={probe.get('item_first_load_gz_kb', 'n/a')}")
+          f"item_first_load_kb={probe.get('item_first_load_gz_kb', 'n/a')} "
+          f"serve_reload_s={'/'.join(str(t['reload_s']) for t in serve.values()) or 'n/a'}")
     return 0
 
 

@@ -1,8 +1,8 @@
 """Pre-rendered pages through the theme's page template at the cost of one render per folder.
 
 Material renders its whole page template (header, tabs, the nav, the footer) for every
-page: ~3 ms a page, most of a 10,000-record build. For a page out of the nav without a
-table of contents, all of it is the same for every page in one folder except the title
+page: ~3 ms a page, most of a 10,000-record build. For a page out of the nav whose
+table of contents is at most its title, all of it is the same for every page in one folder except the title
 and the article. So the first such page of a folder renders the real template with
 markers for the title and the article; every other page fills its own into that frame.
 Other pages (in the nav, or with a toc) get the full render.
@@ -32,10 +32,12 @@ class Skeletons:
         self.in_nav: set[str] | None = None
 
     def _shareable(self, page, values: dict) -> bool:
-        """A page in the nav marks itself active there; a page's own table of contents is its own."""
+        """A page in the nav marks itself active there; a page's own table of contents is its own,
+        unless it is just the page title (the theme links to it to skip to the content, by its id)."""
         if self.in_nav is None:
             self.in_nav = {p.file.src_uri for p in values["nav"].pages}
-        return not page.toc and page.file.src_uri not in self.in_nav
+        toc = list(page.toc or [])
+        return (not toc or len(toc) == 1 and not toc[0].children) and page.file.src_uri not in self.in_nav
 
     @jinja2.pass_context
     def page(self, context: jinja2.runtime.Context) -> str:
@@ -57,7 +59,7 @@ class Skeletons:
         # (The theme shows meta tags only through the tags plugin, which this site does not use.)
         meta = {k: v for k, v in page.meta.items() if k not in ("title", "tags")}
         return (posixpath.dirname(page.url.rstrip("/")), json.dumps(meta, sort_keys=True, default=str),
-                "<h1" in page.content)
+                "<h1" in page.content, tuple(anchor.id for anchor in page.toc or []))
 
     def _frame(self, page, values: dict) -> tuple[str, str]:
         # The theme checks the article for "<h1" (else it adds one): the marker answers as the page would.

@@ -70,7 +70,9 @@ class Site:
             self.page_titles[page.path] = page.title
             if page.template.endswith(".html"):
                 self.prerendered[page.path] = body
-                self.tocs[page.path] = toc_tokens(body) if page.toc else []
+                tokens = toc_tokens(body)
+                # Without a toc, a page keeps its title as the one entry: the theme's "skip to content" link.
+                self.tocs[page.path] = tokens if page.toc else [{**t, "children": []} for t in tokens[:1]]
         out.update(export_files(self.corpus))
         out.update(downloads)
         return out

@@ -1,8 +1,11 @@
 """MkDocs adapter for the knowledge base core (hooks/kb). Events only, each a few lines.
 
 on_config loads and validates the corpus once (any data problem stops the build
-with every problem listed); on_files adds every generated page, download and
-export file as File.generated; on_page_content adds glossary tooltips.
+with every problem listed) and starts the search process (kb.forked); on_files adds
+every generated page, download and export file as File.generated; pages rendered from
+HTML templates skip Python-Markdown (on_page_markdown) and share theme frames
+(on_env, kb_skeleton); on_page_content adds glossary tooltips to Markdown pages;
+on_post_build has the search process merge its records into Material's index.
 """
 from __future__ import annotations
 
@@ -59,14 +62,14 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
-    # Metadata of generated pages, without a YAML front matter to parse (before the tags plugin reads it).
+    # Metadata of generated pages, without a YAML front matter to parse.
     meta = _site.meta.get(page.file.src_uri)
     if meta is not None:
         page.meta = dict(meta)
     html = _site.prerendered.get(page.file.src_uri)
     if html is not None:
-        # A record page rendered from an HTML template: MkDocs would build a Python-Markdown
-        # instance just to pass it through (~1 ms a page, 10,000 pages). Render it as what it is.
+        # A page rendered from an HTML template: MkDocs would build a Python-Markdown instance
+        # just to pass it through (~1 ms a page, 10,000 pages). Render it as what it is.
         page.render = functools.partial(_render_prerendered, page, html, _site.tocs[page.file.src_uri])
         if _FRAMES:
             page.meta["template"] = FRAMED_TEMPLATE

@@ -1,11 +1,13 @@
-"""Pre-rendered pages through the theme's page template at the cost of one render per folder.
+"""Pre-rendered pages through the theme's page template at the cost of a few renders in all.
 
 Material renders its whole page template (header, tabs, the nav, the footer) for every
 page: ~3 ms a page, most of a 10,000-record build. For a page out of the nav whose
-table of contents is at most its title, all of it is the same for every page in one folder except the title
-and the article. So the first such page of a folder renders the real template with
-markers for the title and the article; every other page fills its own into that frame.
-Other pages (in the nav, or with a toc) get the full render.
+table of contents is at most its title, all of it is the same for every such page
+except the title, the article and the relative URLs. So a page of a new shape renders
+the real template with markers for the title and the article (a frame), noting every URL
+the template passed through MkDocs' `url` filter and what it printed; every other page
+fills its title and article into a frame whose URLs come out the same from its folder.
+Other pages (in the nav, or with a longer toc) get the full render.
 
 Only MkDocs/Jinja mechanics live here; what a page says comes from kb (pre-rendered
 HTML). tests/test_site.py builds the site with and without this (KB_SKELETON=0) and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from dataclasses import dataclass
 
 import jinja2
 
@@ -23,12 +26,25 @@ TITLE_MARK = "\ue000kb-title\ue000"      # private-use characters: never in data
 CONTENT_MARK = "\ue000kb-content\ue000"
 
 
+@dataclass
+class Frame:
+    head: str
+    tail: str
+    urls: list[tuple[str, str]]   # (value given to the url filter, what it printed for the frame's page)
+
+    def fits(self, url_filter, values: dict) -> bool:
+        """Whether the template's URLs print the same from this page."""
+        return all(url_filter(values, value) == printed for value, printed in self.urls)
+
+
 class Skeletons:
-    """One per build (on_env): the rendered page frame per (folder, page shape)."""
+    """One per build (on_env): the frames, by page shape, and which frame each folder uses."""
 
     def __init__(self, env: jinja2.Environment):
         self.env = env
-        self.frames: dict[tuple, tuple[str, str]] = {}
+        self.url_filter = env.filters["url"]
+        self.frames: dict[tuple, list[Frame]] = {}
+        self.of_folder: dict[tuple, Frame] = {}
         self.in_nav: set[str] | None = None
 
     def _shareable(self, page, values: dict) -> bool:
@@ -45,33 +61,51 @@ class Skeletons:
         values = context.get_all()
         if not self._shareable(page, values):
             return self.env.get_template("main.html").render(values)
-        frame = self.frames.get(key := self._shape(page))
+        shape = self._shape(page, values)
+        folder = (posixpath.dirname(page.url.rstrip("/")), shape)
+        frame = self.of_folder.get(folder)
         if frame is None:
-            frame = self.frames[key] = self._frame(page, values)
+            frame = next((f for f in self.frames.get(shape, []) if f.fits(self.url_filter, values)), None)
+            if frame is None:
+                frame = self._frame(page, values)
+                self.frames.setdefault(shape, []).append(frame)
+            self.of_folder[folder] = frame
         title = page.meta["title"]
-        head, tail = frame
-        return head.replace(TITLE_MARK, title) + page.content + tail.replace(TITLE_MARK, title)
+        return frame.head.replace(TITLE_MARK, title) + page.content + frame.tail.replace(TITLE_MARK, title)
 
     @staticmethod
-    def _shape(page) -> tuple:
-        """What the frame depends on besides title and article: the folder (relative links to the
-        nav and assets), the metadata the theme reads, whether the article has its own <h1>."""
+    def _shape(page, values: dict) -> tuple:
+        """What a frame depends on besides title, article and the url filter's output: the other
+        page-relative values MkDocs puts in the context, the metadata the theme reads, whether the
+        article has its own <h1>, the toc's anchor (the skip link)."""
         # (The theme shows meta tags only through the tags plugin, which this site does not use.)
         meta = {k: v for k, v in page.meta.items() if k not in ("title", "tags")}
-        return (posixpath.dirname(page.url.rstrip("/")), json.dumps(meta, sort_keys=True, default=str),
-                "<h1" in page.content, tuple(anchor.id for anchor in page.toc or []))
+        return (values["base_url"], tuple(values["extra_css"]), tuple(str(s) for s in values["extra_javascript"]),
+                json.dumps(meta, sort_keys=True, default=str), "<h1" in page.content,
+                tuple(anchor.id for anchor in page.toc or []))
 
-    def _frame(self, page, values: dict) -> tuple[str, str]:
+    def _frame(self, page, values: dict) -> Frame:
         # The theme checks the article for "<h1" (else it adds one): the marker answers as the page would.
         mark = ("<h1" if "<h1" in page.content else "") + CONTENT_MARK
+        urls: list[tuple[str, str]] = []
+
+        @jinja2.pass_context
+        def noting_url(context, value):
+            printed = self.url_filter(context, value)
+            urls.append((str(value), printed))
+            return printed
+
         saved = page.title, page.meta["title"], page.content
         page.title = page.meta["title"] = TITLE_MARK
         page.content = mark
+        self.env.filters["url"] = noting_url
         try:
             html = self.env.get_template("main.html").render(values)
         finally:
+            self.env.filters["url"] = self.url_filter
             page.title, page.meta["title"], page.content = saved
         head, found, tail = html.partition(mark)
-        if not found or mark in tail:
-            raise RuntimeError("kb_skeleton: the theme's page template no longer shows the article once")
-        return head, tail
+        if not found or mark in tail or not urls:
+            raise RuntimeError("kb_skeleton: the theme's page template no longer shows the article once, "
+                               "or no longer prints its links through the url filter")
+        return Frame(head, tail, sorted(set(urls)))

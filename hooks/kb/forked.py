@@ -15,6 +15,8 @@ import os
 import traceback
 from typing import Any, Callable
 
+TIMEOUT_S = 900  # a child that has not answered by then is stuck: the build stops with an error
+
 
 class Forked:
     def __init__(self, fn: Callable[..., Any], *args: Any, inbox: bool = False, nice: int = 0):
@@ -26,13 +28,17 @@ class Forked:
             return
         ctx = multiprocessing.get_context("fork")
         self.receive, send = ctx.Pipe(duplex=False)
-        self.outbox = None
+        self.outbox = child_inbox = None
         if inbox:
             child_inbox, self.outbox = ctx.Pipe(duplex=False)
             self.kwargs["inbox"] = lambda: json.loads(child_inbox.recv_bytes())
-        self.child = ctx.Process(target=_run, args=(fn, args, self.kwargs, send, nice), daemon=True)
+        # The child closes the parent's ends of its pipes: if the parent dies, the child reads EOF.
+        self.child = ctx.Process(target=_run, args=(fn, args, self.kwargs, send, nice, [self.receive, self.outbox]),
+                                 daemon=True)
         self.child.start()
         send.close()
+        if child_inbox is not None:
+            child_inbox.close()
 
     def send(self, message: Any) -> None:
         """The one message the function's `inbox()` returns."""
@@ -46,9 +52,11 @@ class Forked:
         if self.child is None:
             return self.fn(*self.args, **self.kwargs)
         try:
+            if not self.receive.poll(TIMEOUT_S):
+                raise EOFError
             status, payload = json.loads(self.receive.recv_bytes())
         except EOFError:
-            status, payload = "error", "the process ended without a result"
+            status, payload = "error", f"the process ended (or hung for {TIMEOUT_S} s) without a result"
         finally:
             self.cancel()
         if status != "ok":
@@ -67,7 +75,10 @@ class Forked:
             self.child = None
 
 
-def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, send, nice: int) -> None:
+def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, send, nice: int, parent_ends: list) -> None:
+    for end in parent_ends:
+        if end is not None:
+            end.close()
     try:
         if nice:
             os.nice(nice)  # yield the cores to the build, which waits on other work first

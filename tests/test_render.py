@@ -6,6 +6,7 @@ import html
 import markdown
 
 from kb.glossary import Glossary
+from kb.render import toc_tokens
 from kb.text import cn_date, md_text
 
 EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_html", "tables"]
@@ -63,3 +64,12 @@ def test_glossary_leaves_attributes_and_nested_skipped_elements_alone(corpus):
     assert g.annotate(out) == out  # already marked: a term inside <abbr> is not wrapped again
     own = g.names["双减"][0]
     assert g.annotate("<p>双减</p>", skip_term=own) == "<p>双减</p>"  # not on the term's own page
+
+
+def test_toc_of_an_html_page_nests_its_headings_and_keeps_ids_as_written():
+    body = ('<h1 id="t">标题</h1><p>x</p><h2 id="a">甲<span class="kb-restored">县</span></h2><h3 id="a-1">甲一</h3>'
+            '<h2 id="tag:a&amp;b">乙&amp;丙</h2>')
+    [h1] = toc_tokens(body)
+    assert (h1["level"], h1["id"], h1["name"]) == (1, "t", "标题")
+    assert [(t["id"], t["name"], [c["id"] for c in t["children"]]) for t in h1["children"]] == [
+        ("a", "甲县", ["a-1"]), ("tag:a&amp;b", "乙&amp;丙", [])]

@@ -25,7 +25,7 @@ class Page:
     context: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     hide_toc: bool = False
-    toc: bool = True          # list the page's headings in the sidebar (a record page is short: no)
+    toc: bool = True          # list the page's headings in the sidebar (a record page is short: only its title)
 
 
 def src_of(url: str) -> str:

@@ -104,7 +104,6 @@ def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> 
     return f'<div class="kb-html">\n{body}</div>\n' if html_output else body
 
 
-
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -115,7 +114,8 @@ def toc_tokens(body: str) -> list[dict]:
     root: list[dict] = []
     stack: list[dict] = []
     for level, anchor, inner in _HEADING.findall(body):
-        token = {"level": int(level), "id": html.unescape(anchor), "name": _TAG.sub("", inner).strip(),
+        # The id as written in the attribute (escaped): the theme prints it into href="#…" as it is.
+        token = {"level": int(level), "id": anchor, "name": _TAG.sub("", inner).strip(),
                  "children": []}
         while stack and stack[-1]["level"] >= token["level"]:
             stack.pop()

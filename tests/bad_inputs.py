@@ -28,6 +28,17 @@ def generated(kind: str) -> str:
     if kind == "big_text":
         return ("terms:\n  - id: ceshi\n    term: 测试\n    definition: " + "很长" * 2_621_440
                 + "\n    sources: [list-a]\n")
+    if kind.startswith("deep_"):  # brackets nested n levels deep
+        depth = int(kind.split("_")[1])
+        return "terms: " + "[" * depth + "]" * depth + "\n"
+    if kind == "bool_no":  # YAML 1.1 reads `no` as false; here it is the text 'no'
+        return ("forms:\n  - id: form-a\n    document: lib-a\n    attachment: 1\n    title: 申报表\n"
+                "    format: docx\n    purpose: 申报。\n    filled_by: 学校。\n    case_template: no\n"
+                "    page: {size: A4, orientation: portrait}\n")
+    if kind == "source_proc":
+        return docs.replace("source_file: a.txt", "source_file: /proc/self/environ", 1)
+    if kind == "source_dotdot":
+        return docs.replace("source_file: a.txt", "source_file: ../../../../etc/passwd", 1)
     raise ValueError(kind)
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import DataError, Problem
-from .models import (RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Case, Document, Form, Negative, Project, Record, Tag,
-                     Task, Term, Unit)
+from .models import (FORBIDDEN_IN_TEXT, RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Case, Document, Form, Negative,
+                     Project, Record, Tag, Task, Term, Unit, char_name)
 from .validate import Loaded, Where, load_records, suggest
 
 KIND_LABELS = {"document": "文件", "project": "试点项目", "task": "重点任务", "unit": "责任单位",
@@ -190,6 +190,24 @@ class Corpus:
         return counts
 
 
+def read_source(data_dir: Path, name: str) -> tuple[str, str | None]:
+    """A source copy's text, or why it cannot be published. The model already refused absolute paths and
+    '..'; this also follows symlinks, so a link in data/sources/ to /etc or /proc is refused too."""
+    sources = (data_dir / "sources").resolve()
+    path = (sources / name).resolve()
+    if not path.is_relative_to(sources) or not path.is_file():
+        return "", f"source_file '{name}' is not a file in data/sources/"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "", f"source_file '{name}' is not UTF-8; re-save it with UTF-8 encoding"
+    bad = FORBIDDEN_IN_TEXT.search(text.replace("\r", ""))
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        return "", f"source_file '{name}' line {line} contains {char_name(bad.group(0))}; remove it"
+    return text, None
+
+
 def load_corpus(data_dir: Path, root: Path | None = None) -> Corpus:
     loaded, problems = load_records(Path(data_dir), root)
     corpus, more = build_corpus(loaded, Path(data_dir))
@@ -217,12 +235,11 @@ def build_corpus(loaded: Loaded, data_dir: Path) -> tuple[Corpus, list[Problem]]
         add(Entry("document", doc.id, doc.title, plain(doc.summary), ("综合",), f"documents/{doc.id}/", doc, where),
             f"document {doc.id}")
         docs.setdefault(doc.id, (doc, where))
-        source = data_dir / "sources" / doc.source_file
-        if source.is_file():
-            corpus.sources[doc.id] = source.read_text(encoding="utf-8")
+        text, problem = read_source(data_dir, doc.source_file)
+        if problem:
+            problems.append(Problem(where.file, where.line_of("source_file"), f"document {doc.id}", problem))
         else:
-            problems.append(Problem(where.file, where.line_of("source_file"), f"document {doc.id}",
-                                    f"source_file '{doc.source_file}' is not in data/sources/"))
+            corpus.sources[doc.id] = text
 
     problems += _add_numbered(loaded, docs, add, "projects", "project")
     problems += _add_numbered(loaded, docs, add, "tasks", "task")

@@ -16,7 +16,15 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
+from .models import _INVISIBLE, char_name
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Nesting the schema needs: a form's table cell sits 7 collections deep (file, forms, form, blocks,
+# block, rows, row). Deeper input is refused from the event stream, before PyYAML's recursive
+# composer could overflow Python's stack (RecursionError) or, in libyaml's, the C stack (a crash).
+MAX_DEPTH = 12
+# Raw characters YAML itself refuses (its message points at a character offset, not a line).
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +37,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.record}: {self.message}"
+        # One line whatever the data holds: control and invisible characters a message quotes are escaped.
+        return _SHOWN.sub(lambda m: f"\\u{ord(m.group(0)):04x}", f"{self.file}:{self.line}: {self.record}: {self.message}")
+
+
+_SHOWN = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 
 class DataError(Exception):
@@ -102,13 +114,17 @@ if _CBase is not None:
         construct_mapping = _Loader.construct_mapping
         construct_sequence = _Loader.construct_sequence
 
-# Keep dates (and YAML 1.1 sexagesimals, '=' and '<<' merge keys) as plain strings:
-# the models check dates themselves and say what is wrong.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# Plain scalars are typed only where the reading is not a guess: `true`/`false`, `null`/`~`/empty, and
+# decimal whole numbers without leading zeros. Everything else stays the text as typed: no YAML 1.1
+# octal (010 → 8), hex, `1_0`, sexagesimal (1:20 → 80), `no`/`yes`/`on` booleans, floats or dates;
+# the models then say what is wrong and quote what the editor wrote.
+_IMPLICIT = [("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), "tf"),
+             ("tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), "-0123456789"),
+             ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])]
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _rx, _first in _IMPLICIT:
+    for _ch in _first:
+        _Loader.yaml_implicit_resolvers.setdefault(_ch, []).append((_tag, _rx))
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 if _CBase is not None:
@@ -117,19 +133,39 @@ if _CBase is not None:
     _CLoader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """Refused from the event stream (an alias, too deep): reported as is, never parsed again."""
+
+
+def _scan(text: str, loader) -> None:
+    """Walk the parser's events (iterative, no recursion) to refuse aliases and deep nesting
+    before anything is composed."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(None, None, "YAML aliases (*name) are not allowed in data files; "
+                           "write the value out in full", event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep; the data needs "
+                               "far fewer (check the indentation or the brackets)", event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _load(text: str):
     if _CBase is None:
+        _scan(text, _Loader)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     try:
-        for event in yaml.parse(text, Loader=_CBase):
-            if isinstance(event, yaml.AliasEvent):
-                raise ConstructorError(None, None, "YAML aliases (*name) are not allowed in data files; "
-                                       "write the value out in full", event.start_mark)
+        _scan(text, _CBase)
         return yaml.load(text, Loader=_CLoader)  # noqa: S506 - a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        if "aliases" in str(exc.problem):
-            raise
+    except _Refused:
+        raise
+    except yaml.MarkedYAMLError:
         # A broken file: the pure-Python parser words its errors better, and stably across versions.
+        _scan(text, _Loader)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
 
 
@@ -148,6 +184,11 @@ def parse_yaml(path: Path, shown: str) -> tuple[object, list[Problem]]:
         return None, [Problem(shown, line, "file", "is not UTF-8 (perhaps GBK); re-save it with UTF-8 encoding")]
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None, [Problem(shown, 1, "file", "is empty; add its records or delete the file")]
+    raw_control = _RAW_CONTROL.search(text)
+    if raw_control:
+        line = text.count("\n", 0, raw_control.start()) + 1
+        return None, [Problem(shown, line, "file", f"contains {char_name(raw_control.group(0))}; remove it "
+                              "(control characters are not allowed in data files)")]
     tab_lines = [i for i, ln in enumerate(text.splitlines(), 1) if re.match(r"^ *\t", ln)]
     if tab_lines:
         return None, [Problem(shown, n, "file", "indents with a tab; YAML needs spaces") for n in tab_lines]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -46,9 +47,51 @@ def _balanced_restorations(value: str) -> str:
     return value
 
 
+# Characters no data text may hold: C0/C1 controls (a line break and a tab only where text allows them),
+# DEL, and the invisible ones that make look-alike names (县教育\u200b局) or reorder what is shown (bidi).
+_INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+FORBIDDEN_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+FORBIDDEN_IN_NAME = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+
+
+def char_name(ch: str) -> str:
+    """'U+200B (zero width space)': how a problem names a character it cannot show."""
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character').lower()})"
+
+
+def _visible(pattern: re.Pattern):
+    def check(value: str) -> str:
+        bad = pattern.search(value)
+        if bad:
+            raise ValueError(f"contains {char_name(bad.group(0))} at character {bad.start() + 1}; "
+                             "remove it (invisible and control characters are not allowed)")
+        return value
+    return check
+
+
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_not_blank),
-                 AfterValidator(_balanced_restorations)]
-Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_not_blank)]
+                 AfterValidator(_balanced_restorations), AfterValidator(_visible(FORBIDDEN_IN_TEXT))]
+Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_not_blank),
+                 AfterValidator(_visible(FORBIDDEN_IN_NAME))]
+# A table cell of a form: may be empty (a blank cell to fill in), otherwise a name.
+Cell = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_visible(FORBIDDEN_IN_NAME))]
+# YAML booleans are only `true`/`false` (kb.load keeps `no`, `yes`, `on` as text); strict: no "0"/"1".
+Flag = Annotated[bool, Field(strict=True)]
+
+
+def _inside_sources(value: str) -> str:
+    """A file under data/sources/, named relative to it: no absolute path, no '..', no hidden files.
+    (The corpus also checks that the resolved path, symlinks followed, stays inside data/.)"""
+    parts = value.split("/")
+    if value.startswith("/") or "\\" in value or ":" in value or any(p in ("", ".", "..") or p.startswith(".")
+                                                                       for p in parts):
+        raise ValueError(f"'{value[:80]}' is not a file name inside data/sources/; write it relative to "
+                         "data/sources/, e.g. taoyuan-2022.txt (no '/' at the start, no '..')")
+    return value
+
+
+SourceFile = Annotated[str, StringConstraints(max_length=200), AfterValidator(_visible(FORBIDDEN_IN_NAME)),
+                       AfterValidator(_inside_sources)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 # A link target: a record id (slug), a numbered item (list/number) or a case measure (case/section-measure).
 RecordRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(/[0-9]+(-[0-9]+)?)?$", max_length=120)]
@@ -151,7 +194,7 @@ class Document(Record):
     doc_number: Name | None = None
     date: IsoDate | None = None
     region: Name
-    source_file: Name
+    source_file: SourceFile  # read from data/sources/ and published on the 原文 page
     source_url: WebUrl | None = None  # where the document is published, when known
     addressees: Name | None = None
     summary: Text
@@ -242,7 +285,7 @@ class Style(Record):
     font: Name
     size: Literal["初号", "小初", "一号", "小一", "二号", "小二", "三号", "小三", "四号", "小四", "五号", "小五"]
     align: Literal["居中", "左对齐", "两端对齐"] | None = None
-    bold: bool = False
+    bold: Flag = False
     line_spacing_pt: Number | None = None
     basis: Name
 
@@ -275,7 +318,7 @@ class HeadingBlock(Record):
 
 class TableBlock(Record):
     type: Literal["table"]
-    rows: list[list[str]] = Field(min_length=1)
+    rows: list[list[Cell]] = Field(min_length=1)
 
 
 class NarrativeBlock(Record):
@@ -314,7 +357,7 @@ class Column(Record):
     width: Number
     options: list[Name] = []
     options_from: Literal["pilot_types", "projects", "case_types"] | None = None
-    allow_other: bool = False
+    allow_other: Flag = False
 
 
 class Sheet(Record):
@@ -324,7 +367,7 @@ class Sheet(Record):
     rows: Number
     footer_fields: list[Name] = []
     notes: list[Text] = []
-    quota_check: bool = False
+    quota_check: Flag = False
 
 
 class Form(Record):
@@ -336,7 +379,7 @@ class Form(Record):
     purpose: Text
     filled_by: Text
     word_limit: Number | None = None
-    case_template: bool = False  # cases in data/ are also offered as .docx in this form's format
+    case_template: Flag = False  # cases in data/ are also offered as .docx in this form's format
     page: Page
     styles: list[Style] = []
     blocks: list[Block] = []

@@ -92,6 +92,17 @@ def _path_text(loc) -> str:
     return out
 
 
+def _as_typed(value) -> str:
+    """A scalar as the editor wrote it (kb.load types only true/false, null and plain decimals)."""
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}'"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return f"'{value}'"
+
+
 def _error_message(err: dict, model: type[Record]) -> str:
     loc = tuple(err["loc"])
     path = _path_text(loc)
@@ -107,10 +118,12 @@ def _error_message(err: dict, model: type[Record]) -> str:
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
         return f"{path}: '{given}' is not one of {', '.join(options)}{suggest(given, options)}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{path}: must be a whole number, not {type(given).__name__} '{given}'"
+        return f"{path}: must be a whole number like 12, not {_as_typed(given)}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{path}: must be true or false, not {_as_typed(given)}"
     if kind == "string_type":
-        hint = " (put it in quotes)" if isinstance(given, (int, float, bool)) else ""
-        return f"{path}: must be text, not {type(given).__name__} '{given}'{hint}"
+        hint = " (put it in quotes)" if isinstance(given, (int, bool)) or given is None else ""
+        return f"{path}: must be text, not {_as_typed(given)}{hint}"
     if kind == "list_type":
         return f"{path}: must be a list ([a, b] or one '- item' per line)"
     if kind in ("model_type", "dict_type", "model_attributes_type"):

@@ -32,21 +32,14 @@ $(VENV)/.testdeps: $(VENV)/.runtime requirements-test.txt
 serve: $(VENV)/.runtime validate
 	$(MKDOCS) serve --strict -a 127.0.0.1:8000
 
-## build: the offline edition first, then the site (which offers it); site/ is replaced only on success
+## build: the offline edition first, then the site (which offers it); one build at a time (a second
+## waits), site/ swapped atomically only on success (hooks/kb_build.py says how and why)
 build: $(VENV)/.runtime
-	rm -rf .site-new .site-offline .kb-offline.zip
-	KB_OFFLINE=true $(MKDOCS) build --strict --quiet -d .site-offline
-	$(PY) -m kb zip .site-offline .kb-offline.zip
-	KB_OFFLINE_ZIP=.kb-offline.zip $(MKDOCS) build --strict --quiet -d .site-new
-	rm -rf .site-old; if [ -d site ]; then mv site .site-old; fi; mv .site-new site; rm -rf .site-old .site-offline .kb-offline.zip
-	@echo "built site/ (with downloads/kb-offline.zip)"
+	@$(PY) hooks/kb_build.py
 
 ## offline: only the offline edition, as kb-offline.zip (unzip, open index.html, no network needed)
 offline: $(VENV)/.runtime
-	rm -rf .site-offline
-	KB_OFFLINE=true $(MKDOCS) build --strict --quiet -d .site-offline
-	$(PY) -m kb zip .site-offline kb-offline.zip
-	rm -rf .site-offline
+	@$(PY) hooks/kb_build.py --offline
 
 ## validate: check every data file and print every problem
 validate: $(VENV)/.runtime
@@ -75,5 +68,7 @@ system-deps:
 test: $(VENV)/.testdeps system-deps
 	$(PY) -m pytest -q tests
 
+# .site-new/.site-old/.site-offline/.kb-offline.zip: temp names of builds before hooks/kb_build.py.
+# .kb-build.lock stays: removing it under a running build would let a second build start beside it.
 clean:
-	rm -rf site .site-new .site-old .site-offline .kb-offline.zip kb-offline.zip
+	rm -rf site .site-build-* kb-offline.zip .site-new .site-old .site-offline .kb-offline.zip

@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "zip":
         from .downloads.common import zip_folder
-        count = zip_folder(args.folder, args.dest)
+        try:
+            count = zip_folder(args.folder, args.dest)
+        except ValueError as exc:  # a missing or empty folder: one line, no zip written
+            print(f"error: {exc}; wrote no {args.dest}", file=sys.stderr)
+            return 1
         print(f"wrote {args.dest} ({count} files, {args.dest.stat().st_size // 1024} KB)")
         return 0
     if args.command == "schema":

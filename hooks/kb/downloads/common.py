@@ -33,14 +33,27 @@ def reproducible_zip(data: bytes) -> bytes:
 
 
 def zip_folder(folder, dest) -> int:
-    """Zip a built site reproducibly (sorted names, fixed times); returns the number of files."""
+    """Zip a built site reproducibly (sorted names, fixed times); returns the number of files.
+
+    A missing or empty folder raises ValueError before dest is touched: an empty offline
+    edition is a failed build, not a zip to publish. A failure while writing removes dest."""
     from pathlib import Path
-    folder, files = Path(folder), sorted(p for p in Path(folder).rglob("*") if p.is_file())
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in files:
-            info = zipfile.ZipInfo("评价改革知识库/" + path.relative_to(folder).as_posix(), date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.flag_bits |= 0x800  # UTF-8 names
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
+    folder, dest = Path(folder), Path(dest)
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder, nothing to zip")
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    if not files:
+        raise ValueError(f"{folder} has no files, nothing to zip")
+    try:
+        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in files:
+                name = "评价改革知识库/" + path.relative_to(folder).as_posix()
+                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                info.flag_bits |= 0x800  # UTF-8 names
+                zf.writestr(info, path.read_bytes(), compresslevel=9)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
     return len(files)

@@ -1,16 +1,191 @@
 """`mkdocs serve` while editing data: the served page shows a saved edit (the build forks helper
-processes; they must work inside the serving process too, rebuild after rebuild)."""
+processes; they must work inside the serving process too, rebuild after rebuild). Bad data keeps the
+server answering: the last good pages (or, with no good build yet, a page saying so) with every
+problem in a banner, until the next save with good data (hooks/kb_serve.py says why it would hang)."""
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
-from conftest import ROOT
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import MKDOCS, ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "bench"))
 
+from kb.corpus import load_corpus  # noqa: E402
+from kb.load import DataError  # noqa: E402
 from serve_reload import serve_reload_seconds  # noqa: E402
+
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal" / "data"
+TASKS = "tasks/list-a.yml"
+PAGE = "tasks/list-a/1/"                     # task 1 of the minimal data set
+ASSET = "assets/kb.css"
+GOOD_UNITS = "units: [县教育局, 县财政局]"
+# Every edit below changes the file's size: the watcher sees it even where file times are coarse.
+BAD_UNITS = 'units: ["<b>x</b>", 县财政局]'   # the message quotes the name: it must show as text
+TIMEOUT = 60                                 # for a (re)build of the minimal data set; polls end sooner
 
 
 def test_serve_shows_an_edited_record(tmp_path):
     timings = serve_reload_seconds(ROOT / "data", tmp_path, timeout=180)
     assert timings["first_page_s"] > 0 and timings["reload_s"] > 0
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _problems(data: Path) -> list[str]:
+    """The lines the build reports for this data (the hook loads it with root = data.parent)."""
+    with pytest.raises(DataError) as exc:
+        load_corpus(data, data.parent)
+    return [str(p) for p in exc.value.problems]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path):
+        self.url, self.proc, self.log = url, proc, log
+
+    def get(self, path: str, timeout: float = 5) -> tuple[int, str]:
+        """(status, body); a 404 is an answer too (the theme's 404 page)."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8")
+
+    def wait_for(self, path: str, predicate) -> str:
+        """Poll until the page satisfies predicate; a request that waits for a rebuild counts as no answer."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text(encoding="utf-8")[-3000:]
+            try:
+                status, body = self.get(path)
+            except OSError:   # not up yet, or a rebuild outlasted the request's timeout
+                body = None
+            if body is not None and predicate(body):
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"{path}: not as expected within {TIMEOUT} s; server log:\n"
+                             + self.log.read_text(encoding="utf-8")[-3000:])
+
+
+@contextmanager
+def serving(data: Path, work: Path):
+    port = _free_port()
+    env = {**os.environ, "KB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0",
+           "PYTHONPATH": str(ROOT / "hooks")}
+    log = work / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "-a", f"127.0.0.1:{port}", "-w", str(data)],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield Server(f"http://127.0.0.1:{port}/", proc, log)
+        assert "Traceback" not in log.read_text(encoding="utf-8")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _banner(html: str) -> list[str] | None:
+    """The problem lines of the page's banner, None without one. The banner comes first in <body>
+    (before Material's header), and the lines are text: no element inside them."""
+    soup = BeautifulSoup(html, "html.parser")
+    banners = soup.select("aside.kb-problems")
+    if not banners:
+        return None
+    assert len(banners) == 1 and soup.body.find(True) is banners[0]
+    items = banners[0].select("li")
+    assert all(item.find(True) is None for item in items)
+    return [item.get_text() for item in items]
+
+
+def _article(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").select_one("article").get_text()
+
+
+def _livereload_epoch(html: str) -> int:
+    """The build a served page comes from, as MkDocs' injected livereload script knows it (mkdocs 1.6.1,
+    mkdocs/livereload/__init__.py: `livereload(${epoch}, ${request_id})`, polled at /livereload/<epoch>/<id>)."""
+    match = re.search(r"livereload\((\d+), \d+\)", html)
+    assert match, "mkdocs serve no longer injects its livereload script as mkdocs 1.6.1 did"
+    return int(match.group(1))
+
+
+def test_bad_data_keeps_the_last_good_pages_and_shows_the_problems(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    with serving(data, tmp_path) as server:
+        good = server.wait_for(PAGE, lambda body: "<article" in body)
+        assert _banner(good) is None and "第一项任务。" in _article(good)
+
+        _edit(data / TASKS, GOOD_UNITS, BAD_UNITS)
+        problems = _problems(data)
+        assert any("unit '<b>x</b>'" in line for line in problems)
+        shown = server.wait_for(PAGE, lambda body: _banner(body) is not None)
+
+        # No hang: the page and an asset answer (within get's 5 s timeout) now that the rebuild is done.
+        for path in (PAGE, ASSET):
+            assert server.get(path)[0] == 200, path
+        # The last good page, under every problem line, exactly, as text.
+        assert _banner(shown) == problems
+        assert "&lt;b&gt;x&lt;/b&gt;" in shown
+        assert "第一项任务。" in _article(shown) and "县教育局" in _article(shown)
+        # Browsers showing the good page reload: the livereload poll answers a newer build at once.
+        status, epoch = server.get(f"livereload/{_livereload_epoch(good)}/0", timeout=3)
+        assert status == 200 and int(epoch) > _livereload_epoch(good)
+
+        _edit(data / TASKS, BAD_UNITS, GOOD_UNITS)
+        _edit(data / TASKS, "第一项任务。", "第一项任务（第二版）。")
+        fixed = server.wait_for(PAGE, lambda body: "第二版" in _article(body))
+        assert _banner(fixed) is None and "第一项任务（第二版）。" in _article(fixed)
+
+
+def test_first_build_with_bad_data_serves_the_problems_until_fixed(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    _edit(data / TASKS, GOOD_UNITS, BAD_UNITS)
+    problems = _problems(data)
+    with serving(data, tmp_path) as server:
+        home = server.wait_for("", lambda body: "<article" in body)
+        assert _banner(home) == problems and "数据有问题" in _article(home)
+        # Any other page: the theme's 404 page (MkDocs serves site_dir/404.html), with the problems too.
+        status, missing = server.get(PAGE)
+        assert status == 404 and _banner(missing) == problems
+
+        _edit(data / TASKS, BAD_UNITS, GOOD_UNITS)
+        fixed = server.wait_for(PAGE, lambda body: "<article" in body and "第一项任务。" in _article(body))
+        assert _banner(fixed) is None
+        assert _banner(server.get("")[1]) is None
+
+
+def test_build_with_bad_data_stops_with_the_problems(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    _edit(data / TASKS, GOOD_UNITS, BAD_UNITS)
+    result = build_site(tmp_path / "site", KB_DATA=str(data))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert all(line in result.stderr.splitlines() for line in _problems(data))
+    assert not (tmp_path / "site" / "index.html").exists()

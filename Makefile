@@ -28,8 +28,9 @@ $(VENV)/.testdeps: $(VENV)/.runtime requirements-test.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
-## serve: build the site and serve it on http://127.0.0.1:8000 (rebuilds on edits)
-serve: $(VENV)/.runtime validate
+## serve: build the site and serve it on http://127.0.0.1:8000 (rebuilds on edits; with bad data it keeps
+## serving the last good pages and lists the problems on every page, see hooks/kb_serve.py)
+serve: $(VENV)/.runtime
 	$(MKDOCS) serve --strict -a 127.0.0.1:8000
 
 ## build: the offline edition first, then the site (which offers it); one build at a time (a second

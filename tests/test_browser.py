@@ -1,18 +1,10 @@
 """Works for every reader, proved in Debian's Chromium: journeys, no outside requests, accessibility,
-phones, print, the offline edition, and publishing with nginx."""
+phones, print, the offline edition (publishing with nginx: test_publish.py)."""
 from __future__ import annotations
 
-import contextlib
-import gzip
-import hashlib
 import os
-import pwd
 import re
-import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -296,77 +288,3 @@ def test_downloads_page_offers_the_offline_edition(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (dest / "downloads" / "kb-offline.zip").read_bytes() == archive.read_bytes()
     assert 'href="kb-offline.zip"' in (dest / "downloads" / "index.html").read_text(encoding="utf-8")
-
-
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def nginx_serving(root: Path, tmp_path: Path):
-    """Debian's nginx with the shipped deploy/nginx.conf, on a free 127.0.0.1 port; yields a fetch()."""
-    port = _free_port()
-    server = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    server = server.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("root /var/www/kb;", f"root {root};")
-    temp = " ".join(f"{k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = tmp_path / "nginx.conf"
-    # pytest's temp folders are private to this user: the workers must run as it (root in CI)
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    conf.write_text(f"{user} daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\nevents {{}}\n"
-                    f"http {{ include /etc/nginx/mime.types; access_log off; {temp}\n{server} }}\n", encoding="utf-8")
-    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
-    try:
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-
-        def fetch(path):
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", headers={"Accept-Encoding": "gzip"})
-            with urllib.request.urlopen(req) as resp:
-                return resp.headers, resp.read()
-        yield fetch
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.mark.skipif(NGINX is None, reason="nginx is installed by `make test`")
-def test_nginx_serves_the_site_with_types_and_compression(site, tmp_path):
-    with nginx_serving(site, tmp_path) as fetch:
-        headers, body = fetch("tasks/taoyuan-2022/44/")
-        assert headers["Content-Type"].startswith("text/html") and headers["Content-Encoding"] == "gzip"
-        assert "体质监测" in gzip.decompress(body).decode("utf-8")
-        headers, body = fetch("downloads/hubei-2024-application.docx")
-        assert headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        assert "Content-Encoding" not in headers
-        assert body == (site / "downloads" / "hubei-2024-application.docx").read_bytes()
-        headers, _ = fetch("downloads/hubei-2024-summary.xlsx")
-        assert headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        headers, body = fetch("search/search_index.json")
-        assert headers["Content-Encoding"] == "gzip"
-        bundle = next((site / "assets" / "javascripts").glob("bundle.*.min.js")).name
-        headers, _ = fetch(f"assets/javascripts/{bundle}")
-        assert "immutable" in headers["Cache-Control"] and headers["Content-Encoding"] == "gzip"
-        headers, _ = fetch("assets/kb.css")
-        assert headers["Cache-Control"] == "no-cache"
-
-
-@pytest.mark.skipif(NGINX is None, reason="nginx is installed by `make test`")
-def test_nginx_serves_the_offline_zip(tmp_path):
-    archive = tmp_path / "kb-offline.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("评价改革知识库/index.html", "<p>离线版</p>")
-    (tmp_path / "site" / "downloads").mkdir(parents=True)
-    shutil.copy(archive, tmp_path / "site" / "downloads" / "kb-offline.zip")
-    with nginx_serving(tmp_path / "site", tmp_path) as fetch:
-        headers, body = fetch("downloads/kb-offline.zip")
-        assert headers["Content-Type"] == "application/zip" and "Content-Encoding" not in headers
-        assert hashlib.sha256(body).digest() == hashlib.sha256(archive.read_bytes()).digest()

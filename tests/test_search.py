@@ -6,13 +6,12 @@ import re
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
+from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search
 from conftest import ROOT
 import kb.search
 from kb.forked import Forked

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import DataError, Problem
-from .models import (FORBIDDEN_IN_TEXT, RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Case, Document, Form, Negative,
-                     Project, Record, Tag, Task, Term, Unit, char_name)
+from .models import FORBIDDEN_IN_TEXT, RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Document, Form, Record, Tag, char_name
 from .validate import Loaded, Where, load_records, suggest
 
 KIND_LABELS = {"document": "文件", "project": "试点项目", "task": "重点任务", "unit": "责任单位",

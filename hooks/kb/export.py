@@ -60,14 +60,25 @@ CSV_COLUMNS = ("id", "title", "text", "subjects", "url", "links", "number", "lis
                "doc_number", "date")
 
 
+# Excel and WPS evaluate a CSV cell that starts with one of these as a formula (=HYPERLINK(…), =cmd|…).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that spreadsheets show as text: OWASP's CSV-injection advice, a leading ' before a
+    formula character (the ' is not shown in the cell). kb.json keeps the text unchanged."""
+    text = "|".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def export_csv(corpus: Corpus, kind: str) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted (OWASP), so a separator or quote in the text never shifts a column.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for entry in corpus.of_kind(kind):
         obj = record_json(corpus, entry)
-        writer.writerow(["|".join(v) if isinstance(v, list) else ("" if v is None else v)
-                         for v in (obj.get(c) for c in CSV_COLUMNS)])
+        writer.writerow([csv_cell(obj.get(c)) for c in CSV_COLUMNS])
     # A BOM so Excel opens the Chinese text as UTF-8.
     return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 

@@ -16,6 +16,15 @@ _SKIP = {"a", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "script
 _SKIP_TAG = re.compile(r"<(/?)(%s)(?=[\s/>])[^>]*?(/?)>" % "|".join(sorted(_SKIP, key=len, reverse=True)), re.I)
 
 
+_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def _in_entity(page_html: str, start: int) -> bool:
+    amp = page_html.rfind("&", max(start - 32, 0), start + 1)
+    entity = _ENTITY.match(page_html, amp) if amp >= 0 else None
+    return entity is not None and entity.end() > start
+
+
 class Glossary:
     def __init__(self, corpus: Corpus):
         self.names: dict[str, tuple[str, str]] = {}  # spelling → (term id, definition)
@@ -37,6 +46,8 @@ class Glossary:
             start = m.start()
             if page_html.rfind("<", scanned, start) > page_html.rfind(">", scanned, start):
                 continue  # inside a tag (an attribute value): not text; that tag is scanned later as a whole
+            if _in_entity(page_html, start):
+                continue  # a term spelled like part of an entity (lt in &lt;) is not text either
             for tag in _SKIP_TAG.finditer(page_html, scanned, start):
                 if not tag.group(3):
                     depth = max(depth + (-1 if tag.group(1) else 1), 0)
@@ -46,6 +57,6 @@ class Glossary:
                 continue
             used.add(term_id)
             out += [page_html[copied:start],
-                    f'<abbr class="kb-term" title="{html.escape(definition, quote=True)}">{m.group(0)}</abbr>']
+                    f'<abbr class="kb-term" tabindex="0" title="{html.escape(definition, quote=True)}">{m.group(0)}</abbr>']
             copied = m.end()
         return "".join(out) + page_html[copied:] if out else page_html

@@ -59,13 +59,14 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character').lower()})"
 
 
-def _visible(pattern: re.Pattern):
+def _visible(pattern: re.Pattern, free_text: bool = True):
     def check(value: str) -> str:
         bad = pattern.search(value)
         if bad:
             raise ValueError(f"contains {char_name(bad.group(0))} at character {bad.start() + 1}; "
                              "remove it (invisible and control characters are not allowed)")
         return value
+    check.free_text = free_text  # type: ignore[attr-defined]  # marks the free-text types (tests/poison.py)
     return check
 
 
@@ -90,7 +91,7 @@ def _inside_sources(value: str) -> str:
     return value
 
 
-SourceFile = Annotated[str, StringConstraints(max_length=200), AfterValidator(_visible(FORBIDDEN_IN_NAME)),
+SourceFile = Annotated[str, StringConstraints(max_length=200), AfterValidator(_visible(FORBIDDEN_IN_NAME, False)),
                        AfterValidator(_inside_sources)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 # A link target: a record id (slug), a numbered item (list/number) or a case measure (case/section-measure).

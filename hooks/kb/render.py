@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .corpus import SUBJECT_SLUGS, Entry
 from .pages import Page, list_src, site_url, src_of
-from .text import attr, cn_date, cn_number, html_text, md_text
+from .text import attr, cn_date, cn_number, fragment, html_text, md_text, tag_anchor
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
 
@@ -28,7 +28,8 @@ def environment(folder: str = str(TEMPLATES), html_output: bool = False) -> jinj
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
                              finalize=html_text if html_output else md_text, autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, text=md_text, h=html_text)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, fragment=fragment, text=md_text,
+                       h=html_text, tag_anchor=tag_anchor)
     return env
 
 
@@ -114,8 +115,9 @@ def toc_tokens(body: str) -> list[dict]:
     root: list[dict] = []
     stack: list[dict] = []
     for level, anchor, inner in _HEADING.findall(body):
-        # The id as written in the attribute (escaped): the theme prints it into href="#…" as it is.
-        token = {"level": int(level), "id": anchor, "name": _TAG.sub("", inner).strip(),
+        # The id as written in the attribute (escaped): the theme prints it into href="#…" as it is, so a
+        # '%' (a tag '50%') is written %25 there: the theme decodes link fragments (decodeURIComponent).
+        token = {"level": int(level), "id": fragment(anchor), "name": _TAG.sub("", inner).strip(),
                  "children": []}
         while stack and stack[-1]["level"] >= token["level"]:
             stack.pop()

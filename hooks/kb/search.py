@@ -169,7 +169,9 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
             text = record_text(corpus, e)
             found = [w for w in words if w in text or w in e.title]
             found += sorted({p for w in found for p in prefixes(w)} - set(found))
-            tags = [e.kind_label] + (corpus.tags_of(e.id) if e.kind in ("task", "project", "negative") else [])
+            # The worker renders tags as HTML, like titles and texts: all three are escaped here.
+            tags = [html.escape(t, quote=False) for t in
+                    [e.kind_label] + (corpus.tags_of(e.id) if e.kind in ("task", "project", "negative") else [])]
             docs.append({
                 "location": site_url(src_of(e.url), dir_urls),
                 "title": html.escape(segment_text(e.title), quote=False),

@@ -42,6 +42,18 @@ def attr(value) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
 
+def fragment(anchor) -> Markup:
+    """An element id as a link's #fragment: '%' written %25, because the theme decodes fragments with
+    decodeURIComponent (a raw '%' from data would throw and break the page's scripts)."""
+    return Markup(str(anchor).replace("%", "%25"))
+
+
+def tag_anchor(name: str) -> str:
+    """The tags page's anchor of a tag: 'tag:五唯'. Characters other than letters, digits, '-' and '_' become
+    '-': the theme looks anchors up with querySelector('[id="…"]'), where a quote from data would throw."""
+    return "tag:" + re.sub(r"[^\w-]", "-", name)
+
+
 def cn_date(iso: str | None) -> str:
     """'2024-03-21' → '2024年3月21日'; '2020-10' → '2020年10月'."""
     if not iso:

@@ -176,7 +176,7 @@ def _quota_check(ws, corpus: Corpus, form: Form, columns, first: int, lastrow: i
     ws[f"{lc}2"] = "限额核对（不打印）申报主体："
     ws[f"{lc}2"].font = bold
     applicants = sorted({q.applicant for q in doc.quotas}, key=[q.applicant for q in doc.quotas].index)
-    ws[f"{vc}2"] = applicants[0]
+    text_cell(ws, 2, label_col + 1, applicants[0])  # data: text even if it starts with "="
     dv = DataValidation(type="list", formula1=lit(",".join(a.replace(",", "，") for a in applicants)),
                         allow_blank=False)
     dv.add(f"{vc}2")

@@ -169,8 +169,8 @@ def test_form_pages_offer_the_files_with_sizes(site, corpus):
 SOFFICE = shutil.which("soffice")
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is installed by `make test`")
 def test_libreoffice_renders_every_file(site, tmp_path):
+    assert SOFFICE, "LibreOffice is installed by `make test`"
     files = sorted((site / "downloads").rglob("*.docx")) + sorted((site / "downloads").rglob("*.xlsx"))
     result = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                              "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
@@ -186,8 +186,8 @@ def test_libreoffice_renders_every_file(site, tmp_path):
             assert count >= 3  # cover, tables, opinions
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is installed by `make test`")
 def test_quota_warning_is_computed_by_a_spreadsheet(site, tmp_path):
+    assert SOFFICE, "LibreOffice is installed by `make test`"
     wb = openpyxl.load_workbook(site / "downloads" / "hubei-2024-summary.xlsx")
     ws = wb["汇总表"]
     for r in (4, 5, 6):
@@ -200,3 +200,59 @@ def test_quota_warning_is_computed_by_a_spreadsheet(site, tmp_path):
     cells = [c for row in csv.reader(io.StringIO((tmp_path / "filled.csv").read_text(encoding="utf-8")))
              for c in row]
     assert "超出限额：已填3项，上限2项" in cells  # 市州 may apply for at most 2 综合试点
+
+
+# --- issue 12: cells from data never become formulas ----------------------------------------------------
+
+FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(1,2)", '=HYPERLINK("http://example.org","点击")']
+
+
+def _corpus_with(tmp_path: Path, texts: list[str], applicant: str):
+    """The real data with the first tasks' texts and the 湖北 quotas' first applicant replaced."""
+    import yaml
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    tasks = data / "tasks" / "taoyuan-2022.yml"
+    value = yaml.safe_load(tasks.read_text(encoding="utf-8"))
+    for task, text in zip(value["tasks"], texts):
+        task["text"] = text
+    tasks.write_text(yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+    docs = data / "documents.yml"
+    docs.write_text(docs.read_text(encoding="utf-8").replace("applicant: 市州", f"applicant: '{applicant}'"),
+                    encoding="utf-8")
+    return Site.load(data, data.parent)
+
+
+def test_csv_cells_from_data_are_text_in_libreoffice(tmp_path):
+    """OWASP's CSV-injection advice: a leading ' before = + - @; LibreOffice (like Excel) would otherwise
+    evaluate '=1+1' in a CSV it opens."""
+    assert SOFFICE, "LibreOffice is installed by `make test`"
+    from kb.export import export_csv
+    site = _corpus_with(tmp_path, FORMULAS, "=1+1")
+    path = tmp_path / "task.csv"
+    path.write_bytes(export_csv(site.corpus, "task"))
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path), str(path)],
+                   capture_output=True, text=True, timeout=120, check=True)
+    ws = openpyxl.load_workbook(tmp_path / "task.xlsx").active
+    texts = [c.value for c in ws["C"][1:len(FORMULAS) + 1]]
+    assert texts == ["'" + f for f in FORMULAS]
+    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    # The control: without the ' LibreOffice does evaluate it.
+    path.write_text('"text"\r\n"=1+1"\r\n', encoding="utf-8")
+    (tmp_path / "task.xlsx").unlink()
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path), str(path)],
+                   capture_output=True, text=True, timeout=120, check=True)
+    assert openpyxl.load_workbook(tmp_path / "task.xlsx").active["A2"].data_type == "f"
+
+
+def test_quota_applicant_starting_with_equals_is_text_in_the_summary_sheet(tmp_path):
+    from kb.downloads import BUILDERS
+    site = _corpus_with(tmp_path, [], "=1+1")
+    form = site.corpus["hubei-2024-summary"]
+    out = tmp_path / "summary.xlsx"
+    out.write_bytes(BUILDERS[("form", "xlsx")](site.corpus, form))
+    ws = openpyxl.load_workbook(out)["汇总表"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == "=1+1"]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -154,3 +154,54 @@ def test_downloads_and_open_data_hold_text(poisoned):
     for path in (site / "downloads").glob("*.csv"):
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
         assert len({len(r) for r in rows}) == 1, path.name  # quotes and commas in data do not shift columns
+
+
+# --- the other findings of issue 12, each with its regression test ----------------------------------------
+
+def _minimal(tmp_path: Path) -> Path:
+    import shutil
+    from bad_inputs import MINIMAL
+    shutil.copytree(MINIMAL, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def test_source_file_symlinked_outside_data_is_refused(tmp_path):
+    from kb.corpus import load_corpus
+    from kb.load import DataError
+    data = _minimal(tmp_path)
+    (data / "sources" / "evil.txt").symlink_to("/etc/passwd")
+    docs = data / "documents.yml"
+    docs.write_text(docs.read_text(encoding="utf-8").replace("source_file: a.txt", "source_file: evil.txt", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_corpus(data, data.parent)
+    assert [str(p) for p in exc.value.problems] == [
+        "data/documents.yml:9: document list-a: source_file 'evil.txt' is not a file in data/sources/"]
+
+
+def test_yaml_scalars_stay_as_typed(tmp_path):
+    """YAML 1.1 would read `1:20` as 80 (sexagesimal) and `no` as false; here they are the text typed."""
+    from kb.corpus import load_corpus
+    data = _minimal(tmp_path)
+    tasks = data / "tasks" / "list-a.yml"
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace("deadline: 长期坚持", "deadline: 1:20", 1)
+                     .replace("deadline: 2022年底前", "deadline: no", 1), encoding="utf-8")
+    corpus = load_corpus(data, data.parent)
+    assert [t.record.deadline for t in corpus.of_kind("task")] == ["1:20", "no"]
+
+
+def test_glossary_term_is_never_matched_inside_an_entity(tmp_path):
+    from kb.corpus import load_corpus
+    from kb.glossary import Glossary
+    data = _minimal(tmp_path)
+    (data / "glossary.yml").write_text("terms:\n  - id: lt\n    term: lt\n    definition: 小于。\n"
+                                       "    sources: [list-a]\n", encoding="utf-8")
+    glossary = Glossary(load_corpus(data, data.parent))
+    assert glossary.annotate("<p>a &lt; b</p>") == "<p>a &lt; b</p>"
+    assert glossary.annotate("<p>a &lt; lt</p>").count("<abbr") == 1
+
+
+def test_problem_lines_are_one_line_whatever_the_data_holds():
+    from kb.load import Problem
+    line = str(Problem("data/x.yml", 3, "unit 县教育\u200b局", "unknown field 'a\nb\x1b'"))
+    assert line == "data/x.yml:3: unit 县教育\\u200b局: unknown field 'a\\u000ab\\u001b'"

@@ -66,7 +66,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_cell(value) -> str:
     """A CSV cell that spreadsheets show as text: OWASP's CSV-injection advice, a leading ' before a
-    formula character (the ' is not shown in the cell). kb.json keeps the text unchanged."""
+    formula character (the ' shows; the formula does not run). kb.json keeps the text unchanged."""
     text = "|".join(value) if isinstance(value, list) else ("" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 

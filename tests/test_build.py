@@ -34,7 +34,9 @@ BUILD_SECONDS: list[float] = []  # how long the first full build took: the kill 
 def start(project: Path, *args: str, make: bool = False) -> subprocess.Popen:
     """A build in its own process group, under umask 077 (modes must not depend on it)."""
     cmd = ["make", *(args or ["build"]), f"VENV={VENV}"] if make else [sys.executable, "hooks/kb_build.py", *args]
-    env = {**os.environ, "KB_DATA": str(project / "tests" / "fixtures" / "minimal" / "data"),
+    # Not the make variables of a `make test` around us: a sub-make would print "Entering directory".
+    outer = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    env = {**outer, "KB_DATA": str(project / "tests" / "fixtures" / "minimal" / "data"),
            "PYTHONPATH": str(project / "hooks"), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
     return subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             umask=0o077, start_new_session=True)

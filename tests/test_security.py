@@ -176,7 +176,24 @@ def test_source_file_symlinked_outside_data_is_refused(tmp_path):
     with pytest.raises(DataError) as exc:
         load_corpus(data, data.parent)
     assert [str(p) for p in exc.value.problems] == [
-        "data/documents.yml:9: document list-a: source_file 'evil.txt' is not a file in data/sources/"]
+        "data/documents.yml:9: document list-a: source_file 'evil.txt' leads outside data/sources/ (a link); "
+        "copy the file there instead"]
+
+
+def test_data_file_linked_from_outside_data_is_refused(tmp_path):
+    """A data file that is a symlink out of data/ (to another folder, or /proc/self/environ) is not read."""
+    from kb.corpus import load_corpus
+    from kb.load import DataError
+    data = _minimal(tmp_path)
+    outside = tmp_path / "outside.yml"
+    outside.write_text("units:\n  - id: u-secret\n    name: 县保密局\n    region: 测试县\n", encoding="utf-8")
+    (data / "units" / "secret.yml").symlink_to(outside)
+    (data / "tasks" / "env.yml").symlink_to("/proc/self/environ")
+    with pytest.raises(DataError) as exc:
+        load_corpus(data, data.parent)
+    assert [str(p) for p in exc.value.problems] == [
+        "data/tasks/env.yml:1: file: is a link to a file outside data/; copy the file into data/ instead",
+        "data/units/secret.yml:1: file: is a link to a file outside data/; copy the file into data/ instead"]
 
 
 def test_yaml_scalars_stay_as_typed(tmp_path):

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .load import DataError, Problem
+from .load import MAX_FILE_BYTES, DataError, Problem
 from .models import FORBIDDEN_IN_TEXT, RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Document, Form, Record, Tag, char_name
 from .validate import Loaded, Where, load_records, suggest
 
@@ -194,8 +194,12 @@ def read_source(data_dir: Path, name: str) -> tuple[str, str | None]:
     '..'; this also follows symlinks, so a link in data/sources/ to /etc or /proc is refused too."""
     sources = (data_dir / "sources").resolve()
     path = (sources / name).resolve()
-    if not path.is_relative_to(sources) or not path.is_file():
+    if not path.is_relative_to(sources):
+        return "", f"source_file '{name}' leads outside data/sources/ (a link); copy the file there instead"
+    if not path.is_file():
         return "", f"source_file '{name}' is not a file in data/sources/"
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return "", f"source_file '{name}' is more than {MAX_FILE_BYTES // 1024 // 1024} MB; it is published as one page"
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:

@@ -24,7 +24,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # composer could overflow Python's stack (RecursionError) or, in libyaml's, the C stack (a crash).
 MAX_DEPTH = 12
 # Raw characters YAML itself refuses (its message points at a character offset, not a line).
-_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# U+2028/U+2029 too: YAML counts them as line breaks, editors do not, so every later line would be off by one.
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -89,8 +90,9 @@ class _Loader(yaml.SafeLoader):
         result.key_lines = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, bool)) or key is None:
-                raise ConstructorError(None, None, "a key must be plain text", key_node.start_mark)
+            if not isinstance(key, str):
+                raise ConstructorError(None, None, f"a key must be a field name, not '{key_node.value}'",
+                                       key_node.start_mark)
             if key in result:
                 first = result.key_lines[key]
                 raise ConstructorError(None, None, f"duplicate key '{key}' (first given on line {first}); "
@@ -119,7 +121,7 @@ if _CBase is not None:
 # octal (010 → 8), hex, `1_0`, sexagesimal (1:20 → 80), `no`/`yes`/`on` booleans, floats or dates;
 # the models then say what is wrong and quote what the editor wrote.
 _IMPLICIT = [("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), "tf"),
-             ("tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), "-0123456789"),
+             ("tag:yaml.org,2002:int", re.compile(r"^(?:0|-?[1-9][0-9]*)$"), "-0123456789"),
              ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])]
 _Loader.yaml_implicit_resolvers = {}
 for _tag, _rx, _first in _IMPLICIT:
@@ -145,6 +147,9 @@ def _scan(text: str, loader) -> None:
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(None, None, "YAML aliases (*name) are not allowed in data files; "
                            "write the value out in full", event.start_mark)
+        if getattr(event, "tag", None) not in (None, "!"):
+            raise _Refused(None, None, f"YAML tags ({event.tag.replace('tag:yaml.org,2002:', '!!')}) are not "
+                           "allowed in data files; write the value plainly", event.start_mark)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -171,10 +176,11 @@ def _load(text: str):
 
 def parse_yaml(path: Path, shown: str) -> tuple[object, list[Problem]]:
     """Read one data file. Returns (value, problems); value is None when problems."""
-    raw = path.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(shown, 1, "file", f"is {len(raw) // 1024 // 1024} MB; data files are limited to "
+    size = path.stat().st_size  # before reading: a multi-GB file must not be read to be refused
+    if size > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, "file", f"is {size // 1024 // 1024} MB; data files are limited to "
                               f"{MAX_FILE_BYTES // 1024 // 1024} MB, split it")]
+    raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, [Problem(shown, 1, "file", "starts with a byte-order mark (BOM); save it as UTF-8 without BOM")]
     try:

@@ -49,9 +49,14 @@ def _balanced_restorations(value: str) -> str:
 
 # Characters no data text may hold: C0/C1 controls (a line break and a tab only where text allows them),
 # DEL, and the invisible ones that make look-alike names (县教育\u200b局) or reorder what is shown (bidi).
-_INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+# (Also variation selectors, tag characters, Hangul and Braille blanks, and the line/paragraph separators,
+# which YAML counts as line breaks and editors do not.) Names also refuse the no-break and ideographic
+# spaces, which make 县教育　局 look like another unit; text may use them (a full-width indent).
+_INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u2028-\u202e"
+              "\u2060-\u2064\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+              "\U000e0000-\U000e007f\U000e0100-\U000e01ef")
 FORBIDDEN_IN_TEXT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
-FORBIDDEN_IN_NAME = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+FORBIDDEN_IN_NAME = re.compile(f"[\x00-\x1f\x7f-\x9f\u00a0\u3000{_INVISIBLE}]")
 
 
 def char_name(ch: str) -> str:

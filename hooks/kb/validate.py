@@ -137,6 +137,8 @@ def _error_message(err: dict, model: type[Record]) -> str:
                 "(numbered items: list/number, case measures: case/section-measure)")
     if kind == "greater_than_equal":
         return f"{path}: must be at least {err['ctx']['ge']}"
+    if kind == "less_than_equal":
+        return f"{path}: must be at most {err['ctx']['le']}"
     if kind == "union_tag_invalid":
         return f"{path}: unknown block type '{err.get('ctx', {}).get('tag')}' (one of {err.get('ctx', {}).get('expected_tags')})"
     if kind == "value_error":
@@ -206,6 +208,10 @@ def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list
     loaded, problems = Loaded(), []
     for path in data_files(data_dir):
         shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        if not path.resolve().is_relative_to(data_dir.resolve()):
+            problems.append(Problem(shown, 1, "file", "is a link to a file outside data/; copy the file into "
+                                    "data/ instead"))
+            continue
         kind = _kind_of(path, data_dir)
         if kind is None:
             where = ", ".join(list(SINGLE_FILES) + [f"{d}/*.yml" for d in FOLDERS])

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import docx
 import openpyxl
-import pytest
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import zipfile
+from pathlib import Path
 
 import docx
 import openpyxl

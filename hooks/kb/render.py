@@ -28,7 +28,7 @@ def environment(folder: str = str(TEMPLATES), html_output: bool = False) -> jinj
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
                              finalize=html_text if html_output else md_text, autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, fragment=fragment, text=md_text,
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, text=md_text,
                        h=html_text, tag_anchor=tag_anchor)
     return env
 

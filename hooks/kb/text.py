@@ -42,10 +42,10 @@ def attr(value) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
 
-def fragment(anchor) -> Markup:
-    """An element id as a link's #fragment: '%' written %25, because the theme decodes fragments with
-    decodeURIComponent (a raw '%' from data would throw and break the page's scripts)."""
-    return Markup(str(anchor).replace("%", "%25"))
+def fragment(anchor: str) -> str:
+    """An id as already written in an attribute (escaped), as a link's #fragment: '%' written %25, because
+    the theme decodes fragments with decodeURIComponent (a raw '%' would throw and break its scripts)."""
+    return anchor.replace("%", "%25")
 
 
 def tag_anchor(name: str) -> str:

@@ -42,6 +42,22 @@ def start(project: Path, *args: str, make: bool = False) -> subprocess.Popen:
                             umask=0o077, start_new_session=True)
 
 
+def mkdocs_child(pid: int, timeout: float) -> int:
+    """The pid of the `mkdocs build` that process pid has started, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            for child in task.read_text().split():
+                try:
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+                except FileNotFoundError:
+                    continue
+                if b"mkdocs" in cmdline:
+                    return int(child)
+        time.sleep(0.02)
+    raise AssertionError(f"no mkdocs child of {pid} within {timeout:.0f} s")
+
+
 def finish(proc: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err
@@ -168,9 +184,10 @@ def test_killed_builds_leave_a_complete_site_and_the_next_build_runs(project):
         # SIGKILL of the build script alone: its orphaned mkdocs still holds the lock, so the next
         # build waits for it (rather than deleting the folder it writes into), then runs.
         proc = start(project)
-        time.sleep(duration * 0.3)
+        child = mkdocs_child(proc.pid, timeout=duration * 2 + 30)  # killed while mkdocs runs, not between runs
         proc.kill()
         proc.wait()
+        assert Path(f"/proc/{child}").exists(), "the orphaned mkdocs ended before the next build started"
         code, out, err = finish(start(project), timeout=duration * 4 + 60)
         assert (code, out) == (0, SUCCESS) and "waiting: another build" in err, err
     assert_complete(project)

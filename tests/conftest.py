@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "hooks"))
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-from kb.corpus import load_corpus  # noqa: E402
+from kb.assemble import load_corpus  # noqa: E402
 
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 

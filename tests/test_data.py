@@ -8,11 +8,18 @@ import sys
 import pytest
 
 from conftest import ROOT
-from kb.corpus import as_in_source, load_corpus, plain
+from kb.assemble import load_corpus
+from kb.corpus import plain
+from kb.models import RESTORE_CLOSE, RESTORE_OPEN
 from kb.load import DataError
 from kb.schema import write_schemas
 
 SOURCES = ROOT / "data" / "sources"
+
+
+def as_in_source(text: str) -> str:
+    """Text as the source copy has it: restored characters (and their markers) out."""
+    return re.sub(f"{RESTORE_OPEN}[^{RESTORE_CLOSE}]*{RESTORE_CLOSE}", "", text)
 
 
 def squash(text: str) -> str:
@@ -102,7 +109,7 @@ def test_units_are_distinct_and_the_health_bureau_question_is_noted(corpus):
     names = [u.record.name for u in corpus.of_kind("unit")]
     assert len(names) == len(set(names))
     assert {"县卫健委", "县卫健局"} <= set(names)
-    assert "县卫健局" in corpus.unit("湖南省常德市桃源县", "县卫健委").record.note
+    assert "县卫健局" in corpus.units_by_name[("湖南省常德市桃源县", "县卫健委")].record.note
     assert corpus.units_of_task("taoyuan-2022/44")[-1].title == "县卫健委"
     assert corpus.units_of_task("taoyuan-2022/65")[-1].title == "县卫健局"
     assert [u.title for u in corpus.units_of_task("taoyuan-2022/4")] == ["县人民政府教育督导室", "县委办"]
@@ -136,7 +143,7 @@ def test_curated_cross_references(corpus):
 
 
 def test_every_link_resolves(corpus):
-    for a, b in corpus.stored_links:
+    for a, b in corpus.links:
         assert a in corpus.entries and b in corpus.entries
 
 

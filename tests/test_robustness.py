@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bad_inputs import CASES, MINIMAL, make_case
 from browser import CHROMIUM, CHROMIUM_ARGS, serve
 from conftest import MKDOCS, ROOT
-from kb.corpus import load_corpus
+from kb.assemble import load_corpus
 from kb.load import DataError
 from kb.site import Site
 
@@ -187,7 +187,7 @@ def _load_and_render(tasks_text: str) -> None:
             assert exc.problems and all(str(p).startswith("data/") for p in exc.problems)
             return
         site = Site.load(data, data.parent)
-        assert site.files()
+        assert site.build().pages
         assert corpus.of_kind("task")
 
 

@@ -167,7 +167,7 @@ def _minimal(tmp_path: Path) -> Path:
 
 
 def test_source_file_symlinked_outside_data_is_refused(tmp_path):
-    from kb.corpus import load_corpus
+    from kb.assemble import load_corpus
     from kb.load import DataError
     data = _minimal(tmp_path)
     (data / "sources" / "evil.txt").symlink_to("/etc/passwd")
@@ -183,7 +183,7 @@ def test_source_file_symlinked_outside_data_is_refused(tmp_path):
 
 def test_data_file_linked_from_outside_data_is_refused(tmp_path):
     """A data file that is a symlink out of data/ (to another folder, or /proc/self/environ) is not read."""
-    from kb.corpus import load_corpus
+    from kb.assemble import load_corpus
     from kb.load import DataError
     data = _minimal(tmp_path)
     outside = tmp_path / "outside.yml"
@@ -199,7 +199,7 @@ def test_data_file_linked_from_outside_data_is_refused(tmp_path):
 
 def test_yaml_scalars_stay_as_typed(tmp_path):
     """YAML 1.1 would read `1:20` as 80 (sexagesimal) and `no` as false; here they are the text typed."""
-    from kb.corpus import load_corpus
+    from kb.assemble import load_corpus
     data = _minimal(tmp_path)
     tasks = data / "tasks" / "list-a.yml"
     tasks.write_text(tasks.read_text(encoding="utf-8").replace("deadline: 长期坚持", "deadline: 1:20", 1)
@@ -209,7 +209,7 @@ def test_yaml_scalars_stay_as_typed(tmp_path):
 
 
 def test_glossary_term_is_never_matched_inside_an_entity(tmp_path):
-    from kb.corpus import load_corpus
+    from kb.assemble import load_corpus
     from kb.glossary import Glossary
     data = _minimal(tmp_path)
     (data / "glossary.yml").write_text("terms:\n  - id: lt\n    term: lt\n    definition: 小于。\n"

@@ -1,7 +1,7 @@
 """`mkdocs serve` while editing data: the served page shows a saved edit (the build forks helper
 processes; they must work inside the serving process too, rebuild after rebuild). Bad data keeps the
 server answering: the last good pages (or, with no good build yet, a page saying so) with every
-problem in a banner, until the next save with good data (hooks/kb_serve.py says why it would hang)."""
+problem in a banner, until the next save with good data (hooks/kb_mkdocs/serve.py says why it would hang)."""
 from __future__ import annotations
 
 import os
@@ -23,7 +23,7 @@ from conftest import MKDOCS, ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from kb.corpus import load_corpus  # noqa: E402
+from kb.assemble import load_corpus  # noqa: E402
 from kb.load import DataError  # noqa: E402
 from serve_reload import serve_reload_seconds  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""hooks/kb_skeleton.py on a small theme: a frame is reused only where its URLs print the same.
+"""hooks/kb_mkdocs/frames.py on a small theme: a frame is reused only where its URLs print the same.
 (The whole-site comparison is tests/test_site.py; with the site's nav every folder of one page
 kind prints the same URLs, so this is where a wrong reuse would show.)"""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import jinja2
 from mkdocs.utils.templates import url_filter
 
-from kb_skeleton import Skeletons
+from kb_mkdocs.frames import Skeletons
 
 MAIN = ('<title>{{ page.meta.title }}</title><a href="{{ "tasks/a/" | url }}">list</a>'
         '<a href="{{ "assets/x.css" | url }}">css</a>{% include "partials/content.html" %}<footer>{{ base_url }}</footer>')

@@ -5,7 +5,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .corpus import KIND_LABELS, load_corpus
+from . import routes
+from .assemble import load_corpus
+from .kinds import KINDS
+from .kinds import of as kinds_with
 from .load import DataError
 from .models import SUBJECTS
 
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     zipper = sub.add_parser("zip", help="zip a built site reproducibly (the offline edition)")
     zipper.add_argument("folder", type=Path)
     zipper.add_argument("dest", type=Path)
-    render = sub.add_parser("render", help="write every generated page and file into DIR (no MkDocs)")
+    render = sub.add_parser("render", help="write every page's article HTML and every file into DIR (no MkDocs)")
     render.add_argument("dir", type=Path)
     schema = sub.add_parser("schema", help="write the JSON Schema files for editors into data/schema/")
     schema.add_argument("--check", action="store_true", help="fail if the files are stale instead of writing")
@@ -55,32 +58,35 @@ def main(argv: list[str] | None = None) -> int:
         from .search import CliSearch
         results = CliSearch(corpus).search(" ".join(args.query), limit=args.limit)
         for rank, (entry, score) in enumerate(results, 1):
-            print(f"{rank:2}. {score:8.3f}  [{entry.kind_label}] {entry.title}  {entry.url}")
+            print(f"{rank:2}. {score:8.3f}  [{entry.kind_label}] {entry.title}  {routes.url(entry)}")
         if not results:
             print("没有找到符合条件的结果")
         return 0
     if args.command == "render":
+        from .glossary import Glossary
         from .site import Site
-        site = Site.load(args.data, args.data.parent)
-        for path, content in sorted(site.files().items()):
+        built = Site(corpus, Glossary(corpus)).build()
+        files = {routes.site_url(p.path, dir_urls=False): p.html.encode("utf-8") for p in built.pages}
+        files.update(built.files)
+        for path, content in sorted(files.items()):
             out = args.dir / path
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        print(f"wrote {len(site.files())} files into {args.dir}")
+            out.write_bytes(content)
+        print(f"wrote {len(files)} files into {args.dir}")
         return 0
     if args.command == "validate":
         counts = corpus.counts()
-        print(f"ok: {sum(counts.values())} records, {len(corpus.stored_links)} links")
+        print(f"ok: {sum(counts.values())} records, {len(corpus.links)} links")
     elif args.command == "stats":
         counts = corpus.counts()
         print("kind\tcount")
-        for kind, label in KIND_LABELS.items():
-            print(f"{label}\t{counts.get(kind, 0)}")
-        print("\nsubject\t" + "\t".join(KIND_LABELS[k] for k in ("project", "task", "negative", "measure")))
+        for kind in KINDS.values():
+            print(f"{kind.label}\t{counts.get(kind.name, 0)}")
+        on_hubs = kinds_with(has="on_hubs")
+        print("\nsubject\t" + "\t".join(k.label for k in on_hubs))
         for subject in SUBJECTS:
             grouped = corpus.of_subject(subject)
-            print(subject + "\t" + "\t".join(str(len(grouped.get(k, []))) for k in
-                                             ("project", "task", "negative", "measure")))
+            print(subject + "\t" + "\t".join(str(len(grouped.get(k.name, []))) for k in on_hubs))
     return 0
 
 

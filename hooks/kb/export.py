@@ -4,50 +4,32 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
-from .corpus import Corpus, Entry, plain
-from .downloads import downloads_of
+from . import routes
+from .corpus import Corpus, Entry
+from .kinds import KINDS
 
-EXPORT_KINDS = ("document", "project", "task", "unit", "negative", "case", "form", "term")
+EXPORT_KINDS = tuple(k.name for k in KINDS.values() if k.exported)
 
 
 def _links(corpus: Corpus, entry: Entry) -> list[str]:
-    """Ids of linked records, both directions; case measures count as their case."""
-    ids = [entry.id]
-    if entry.kind == "case":
-        ids += [e.id for e in corpus.of_kind("measure") if e.parent == entry.id]
-    out = []
+    """Ids of linked records, both directions; a record shown inside another's page (a case measure)
+    counts as that parent."""
+    ids = [entry.id] + [e.id for e in corpus.entries.values() if e.parent == entry.id]
+    out: list[str] = []
     for i in ids:
         for other in corpus.related(i):
-            target = other.parent if other.kind == "measure" else other.id
+            target = other.parent or other.id
             if target != entry.id and target not in out:
                 out.append(target)
     return out
 
 
-def record_json(corpus: Corpus, entry: Entry) -> dict:
-    rec = entry.record
+def record_json(corpus: Corpus, entry: Entry) -> dict[str, Any]:
     obj = {"kind": entry.kind, "id": entry.id, "title": entry.title, "text": entry.text,
-           "subjects": list(entry.subjects), "url": entry.url, "links": _links(corpus, entry)}
-    if entry.kind in ("project", "task"):
-        obj["number"], obj["list"] = entry.number, entry.list
-    if entry.kind == "task":
-        obj["units"] = list(rec.units)
-        obj["deadline"] = rec.deadline
-        obj["section"] = rec.section
-    if entry.kind == "document":
-        obj.update(doc_number=rec.doc_number, date=rec.date, issuer=rec.issuer, region=rec.region,
-                   text=plain(corpus.sources.get(entry.id, "")) or entry.text, summary=rec.summary)
-    if entry.kind == "negative":
-        obj.update(negative_kind=rec.kind, source=rec.source.model_dump(exclude_none=True))
-    if entry.kind == "unit":
-        obj.update(region=rec.region, source_spellings=list(rec.source_spellings))
-    if entry.kind == "form":
-        obj["downloads"] = [{"format": d["format"], "url": d["url"]} for d in downloads_of(entry)]
-        obj.update(document=rec.document, attachment=rec.attachment)
-    if entry.kind == "case":
-        obj["measures"] = [{"id": m.id, "title": m.title, "text": m.text, "subjects": list(m.subjects),
-                            "url": m.url} for m in corpus.of_kind("measure") if m.parent == entry.id]
+           "subjects": list(entry.subjects), "url": routes.url(entry), "links": _links(corpus, entry)}
+    obj.update(KINDS[entry.kind].json_fields(corpus, entry))
     return obj
 
 
@@ -84,7 +66,7 @@ def export_csv(corpus: Corpus, kind: str) -> bytes:
 
 
 def export_files(corpus: Corpus) -> dict[str, bytes]:
-    files = {"downloads/kb.json": export_json(corpus)}
+    files = {routes.OPEN_DATA: export_json(corpus)}
     for kind in EXPORT_KINDS:
-        files[f"downloads/{kind}.csv"] = export_csv(corpus, kind)
+        files[routes.export_path(kind)] = export_csv(corpus, kind)
     return files

@@ -13,21 +13,34 @@ import json
 import multiprocessing
 import os
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    _End = Connection[object, object]  # one end of a pipe: only bytes go through (send_bytes/recv_bytes)
 
 TIMEOUT_S = 900  # a child that has not answered by then is stuck: the build stops with an error
 
 
 class Forked:
-    def __init__(self, fn: Callable[..., Any], *args: Any, inbox: bool = False, nice: int = 0):
+    child: BaseProcess | None  # None: no fork here, or the child is done
+    message: Any  # without fork: the one message sent, for inbox()
+    receive: _End
+    outbox: _End | None
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, inbox: bool = False, nice: int = 0) -> None:
         self.fn, self.args, self.child, self.message = fn, args, None, None
-        self.kwargs: dict = {}
+        self.kwargs: dict[str, Callable[[], Any]] = {}
         if "fork" not in multiprocessing.get_all_start_methods():
             if inbox:
                 self.kwargs["inbox"] = lambda: self.message
             return
         ctx = multiprocessing.get_context("fork")
         self.receive, send = ctx.Pipe(duplex=False)
+        child_inbox: _End | None
         self.outbox = child_inbox = None
         if inbox:
             child_inbox, self.outbox = ctx.Pipe(duplex=False)
@@ -45,6 +58,7 @@ class Forked:
         if self.child is None:
             self.message = message
         else:
+            assert self.outbox is not None, "send() needs Forked(..., inbox=True)"
             self.outbox.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
 
     def result(self) -> Any:
@@ -75,7 +89,8 @@ class Forked:
             self.child = None
 
 
-def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, send, nice: int, parent_ends: list) -> None:
+def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Callable[[], Any]], send: _End, nice: int,
+         parent_ends: list[_End | None]) -> None:
     for end in parent_ends:
         if end is not None:
             end.close()

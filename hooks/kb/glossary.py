@@ -9,11 +9,13 @@ import html
 import re
 
 from .corpus import Corpus
+from .models import Term
 
 _SKIP = {"a", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "script", "style", "button",
          "select", "option", "textarea", "label", "title", "svg", "dt", "th", "summary", "small"}
 # An opening or closing tag of a skipped element (group 1: "/" if closing; group 3: "/" if self-closing).
-_SKIP_TAG = re.compile(r"<(/?)(%s)(?=[\s/>])[^>]*?(/?)>" % "|".join(sorted(_SKIP, key=len, reverse=True)), re.I)
+_SKIP_NAMES = "|".join(sorted(_SKIP, key=len, reverse=True))
+_SKIP_TAG = re.compile(rf"<(/?)({_SKIP_NAMES})(?=[\s/>])[^>]*?(/?)>", re.I)
 
 
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
@@ -26,11 +28,12 @@ def _in_entity(page_html: str, start: int) -> bool:
 
 
 class Glossary:
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus) -> None:
         self.names: dict[str, tuple[str, str]] = {}  # spelling → (term id, definition)
         for e in corpus.of_kind("term"):
-            for name in (e.record.term, *e.record.aliases):
-                self.names[name] = (e.id, e.record.definition)
+            term: Term = e.record
+            for name in (term.term, *term.aliases):
+                self.names[name] = (e.id, term.definition)
         spellings = sorted(self.names, key=len, reverse=True)  # prefer the longest match
         self.pattern = re.compile("|".join(re.escape(s) for s in spellings)) if spellings else None
 
@@ -56,7 +59,7 @@ class Glossary:
             if depth or term_id in used:
                 continue
             used.add(term_id)
-            out += [page_html[copied:start],
-                    f'<abbr class="kb-term" tabindex="0" title="{html.escape(definition, quote=True)}">{m.group(0)}</abbr>']
+            title = html.escape(definition, quote=True)
+            out += [page_html[copied:start], f'<abbr class="kb-term" tabindex="0" title="{title}">{m.group(0)}</abbr>']
             copied = m.end()
         return "".join(out) + page_html[copied:] if out else page_html

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from .models import _INVISIBLE, char_name
 
@@ -39,7 +40,8 @@ class Problem:
 
     def __str__(self) -> str:
         # One line whatever the data holds: control and invisible characters a message quotes are escaped.
-        return _SHOWN.sub(lambda m: f"\\u{ord(m.group(0)):04x}", f"{self.file}:{self.line}: {self.record}: {self.message}")
+        return _SHOWN.sub(lambda m: f"\\u{ord(m.group(0)):04x}",
+                          f"{self.file}:{self.line}: {self.record}: {self.message}")
 
 
 _SHOWN = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
@@ -48,41 +50,43 @@ _SHOWN = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 class DataError(Exception):
     """Raised with every problem found; the build stops on it."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(set(problems))
         noun = "problem" if len(self.problems) == 1 else "problems"
         super().__init__(f"{len(self.problems)} data {noun}:\n" + "\n".join(str(p) for p in self.problems))
 
 
-class LineDict(dict):
+# Values are whatever the YAML held (str, int, bool, None, LineDict, LineList): the models check them, not mypy.
+class LineDict(dict[str, Any]):
     """A mapping that knows its own line and the line of each key."""
 
     line: int = 0
-    key_lines: dict
+    key_lines: dict[str, int]
 
-    def line_of(self, key) -> int:
+    def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+class LineList(list[Any]):
     line: int = 0
-    item_lines: list
+    item_lines: list[int]
 
-    def line_of(self, index) -> int:
+    def line_of(self, index: object) -> int:
         return self.item_lines[index] if isinstance(index, int) and 0 <= index < len(self.item_lines) else self.line
 
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader without timestamps, aliases or duplicate keys, with line numbers."""
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
             raise ConstructorError(None, None, "YAML aliases (*name) are not allowed in data files; "
-                                   "write the value out in full", event.start_mark)
+                                   "write the value out in full", _mark(event))
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: MappingNode, deep=False):
+    # The stubs declare dict[Hashable, Any]; keys here are always str (others are refused below).
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
         if not isinstance(node, MappingNode):
             raise ConstructorError(None, None, f"expected a mapping, found {node.id}", node.start_mark)
         result = LineDict()
@@ -101,7 +105,7 @@ class _Loader(yaml.SafeLoader):
             result[key] = self.construct_object(value_node, deep=True)
         return result
 
-    def construct_sequence(self, node: SequenceNode, deep=False):
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -110,10 +114,10 @@ class _Loader(yaml.SafeLoader):
 
 # The same loader on libyaml when available (several times faster on big data sets). libyaml
 # composes nodes in C, so aliases are refused by a pre-scan of its (C) event stream instead.
-_CBase = getattr(yaml, "CSafeLoader", None)
+_CBase: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 if _CBase is not None:
-    class _CLoader(_CBase):
-        construct_mapping = _Loader.construct_mapping
+    class _CLoader(yaml.CSafeLoader):  # that is, _CBase
+        construct_mapping = _Loader.construct_mapping  # type: ignore[assignment]  # str keys, as in _Loader
         construct_sequence = _Loader.construct_sequence
 
 # Plain scalars are typed only where the reading is not a guess: `true`/`false`, `null`/`~`/empty, and
@@ -139,27 +143,34 @@ class _Refused(yaml.MarkedYAMLError):
     """Refused from the event stream (an alias, too deep): reported as is, never parsed again."""
 
 
-def _scan(text: str, loader) -> None:
+def _mark(event: yaml.Event) -> yaml.Mark | None:
+    """Where an event starts. libyaml's events carry libyaml's Mark, which has the same fields as
+    yaml.Mark; the stubs let a MarkedYAMLError take only the latter."""
+    return event.start_mark  # type: ignore[return-value]  # see above
+
+
+def _scan(text: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) -> None:
     """Walk the parser's events (iterative, no recursion) to refuse aliases and deep nesting
     before anything is composed."""
     depth = 0
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(None, None, "YAML aliases (*name) are not allowed in data files; "
-                           "write the value out in full", event.start_mark)
-        if getattr(event, "tag", None) not in (None, "!"):
-            raise _Refused(None, None, f"YAML tags ({event.tag.replace('tag:yaml.org,2002:', '!!')}) are not "
-                           "allowed in data files; write the value plainly", event.start_mark)
+                           "write the value out in full", _mark(event))
+        tag: str | None = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise _Refused(None, None, f"YAML tags ({tag.replace('tag:yaml.org,2002:', '!!')}) are not "
+                           "allowed in data files; write the value plainly", _mark(event))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep; the data needs "
-                               "far fewer (check the indentation or the brackets)", event.start_mark)
+                               "far fewer (check the indentation or the brackets)", _mark(event))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
 
-def _load(text: str):
+def _load(text: str) -> object:
     if _CBase is None:
         _scan(text, _Loader)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader

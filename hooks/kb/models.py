@@ -6,10 +6,12 @@ when they are stale.
 """
 from __future__ import annotations
 
+import builtins
 import datetime as _dt
 import re
 import unicodedata
-from typing import Annotated, Literal, Union
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -37,7 +39,8 @@ def _balanced_restorations(value: str) -> str:
         if ch == RESTORE_OPEN:
             depth += 1
             if depth > 1:
-                raise ValueError(f"nested {RESTORE_OPEN}; restored characters are written {RESTORE_OPEN}县{RESTORE_CLOSE}")
+                raise ValueError(f"nested {RESTORE_OPEN}; restored characters are written "
+                                 f"{RESTORE_OPEN}县{RESTORE_CLOSE}")
         elif ch == RESTORE_CLOSE:
             depth -= 1
             if depth < 0:
@@ -64,7 +67,7 @@ def char_name(ch: str) -> str:
     return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character').lower()})"
 
 
-def _visible(pattern: re.Pattern, free_text: bool = True):
+def _visible(pattern: re.Pattern[str], free_text: bool = True) -> Callable[[str], str]:
     def check(value: str) -> str:
         bad = pattern.search(value)
         if bad:
@@ -354,8 +357,8 @@ class ParagraphBlock(Record):
     run_in: Name | None = None  # body text that follows a run-in heading on the same line
 
 
-Block = Annotated[Union[TitleBlock, FieldBlock, ChoiceBlock, HeadingBlock, TableBlock,
-                        NarrativeBlock, OpinionsBlock, ParagraphBlock], Field(discriminator="type")]
+Block = Annotated[TitleBlock | FieldBlock | ChoiceBlock | HeadingBlock | TableBlock
+                  | NarrativeBlock | OpinionsBlock | ParagraphBlock, Field(discriminator="type")]
 
 
 class Column(Record):
@@ -414,14 +417,15 @@ class DocumentsFile(Record):
     documents: list[Document]
 
 
+# `list` is a field of these two files: inside their class bodies the builtin is spelled builtins.list.
 class ProjectsFile(Record):
     list: Slug
-    projects: list[Project]
+    projects: builtins.list[Project]
 
 
 class TasksFile(Record):
     list: Slug
-    tasks: list[Task]
+    tasks: builtins.list[Task]
 
 
 class UnitsFile(Record):

@@ -12,11 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import yaml
 from markupsafe import Markup
 
+from . import routes
 from .corpus import SUBJECT_SLUGS, Entry
-from .pages import Page, list_src, site_url, src_of
+from .pages import Page
 from .text import attr, cn_date, cn_number, fragment, html_text, md_text, tag_anchor
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
@@ -35,14 +35,14 @@ def environment(folder: str = str(TEMPLATES), html_output: bool = False) -> jinj
 
 def _helpers(page: Page, dir_urls: bool) -> dict:
     here = posixpath.dirname(page.path)
-    here_url = site_url(page.path, dir_urls)
+    here_url = routes.site_url(page.path, dir_urls)
     here_dir = here_url if here_url.endswith("/") or not here_url else posixpath.dirname(here_url) + "/"
     up = "../" * here_dir.count("/")  # from this page's folder to the site root
 
     def ref(target) -> Markup:
         """Relative link target from this page to an entry, a URL or a docs path."""
         if isinstance(target, Entry):
-            target = src_of(target.url)
+            target = routes.page_path(target)
         path, _, anchor = target.partition("#")
         rel = posixpath.relpath(path, here or ".")
         return Markup(rel + (f"#{anchor}" if anchor else ""))
@@ -57,13 +57,13 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
             for s in subjects))
 
     def list_link(kind: str, list_id: str | None = None) -> Markup:
-        return ref(list_src(kind, list_id))
+        return ref(routes.index_path(kind, list_id))
 
 
     def href(target) -> Markup:
         """Relative URL for raw HTML (MkDocs rewrites Markdown links, not these)."""
-        src = src_of(target.url) if isinstance(target, Entry) else target
-        url = site_url(src, dir_urls)
+        src = routes.page_path(target) if isinstance(target, Entry) else target
+        url = routes.site_url(src, dir_urls)
         # Up to the root, then down: always right, and far cheaper than relpath on 100,000 links.
         return attr((up + url) or "./")
 
@@ -71,28 +71,12 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
         """attr_list id for a heading ('{#' cannot be written in a Jinja template)."""
         return Markup("{#" + str(attr(name)) + "}")
 
-    return {"ref": ref, "href": href, "anchor": anchor, "list_src": list_src, "link": link, "badges": subject_badges, "list_link": list_link,
+    return {"ref": ref, "href": href, "anchor": anchor, "list_src": routes.index_path, "link": link, "badges": subject_badges, "list_link": list_link,
             "subject_slugs": SUBJECT_SLUGS, "md": md_text}
 
 
-def page_meta(page: Page) -> dict:
-    """The page's metadata, as MkDocs and Material read it from front matter."""
-    # MkDocs (and the theme) treat a title as HTML: escape the data text in it.
-    meta: dict = {"title": html.escape(page.title, quote=False)}
-    if page.tags:
-        meta["tags"] = page.tags
-    # Generated pages are indexed by kb.search (records from the corpus, the others by title).
-    meta["search"] = {"exclude": True}
-    if page.hide_toc:
-        meta["hide"] = ["toc"]
-    return meta
-
-
-def front_matter(meta: dict) -> str:
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
-
-
 def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
+    """The page's article: HTML (or, for a Markdown template, Markdown for the site generator)."""
     html_output = page.template.endswith(".html")
     helpers = _helpers(page, dir_urls)
     template = environment(str(folder), html_output).get_template(page.template)

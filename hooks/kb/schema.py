@@ -8,7 +8,7 @@ from .models import FILE_KINDS
 
 
 def schema_texts() -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for kind, (file_model, _, _) in FILE_KINDS.items():
         schema = file_model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -20,7 +20,7 @@ def schema_texts() -> dict[str, str]:
 def write_schemas(folder: Path, check: bool = False) -> list[str]:
     """Write (or, with check, only compare) the schema files; returns the names that differed."""
     folder.mkdir(parents=True, exist_ok=True)
-    stale = []
+    stale: list[str] = []
     for name, text in sorted(schema_texts().items()):
         path = folder / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -25,7 +25,9 @@ from typing import Callable
 
 import jieba
 
+from . import routes
 from .corpus import Corpus, Entry
+from .kinds import KINDS
 
 # Split on whitespace, the zero-width space the segmentation inserts, and Chinese and Latin punctuation.
 SEPARATOR = r"""[\s\u200b\-、，。；：！？（）《》〈〉“”‘’【】〔〕〖〗…—·,.;:!?()\[\]"'/|]+"""
@@ -35,7 +37,7 @@ _QUOTED = re.compile(r"[“\"]([\u4e00-\u9fff0-9A-Za-z+]{2,8})[”\"]")
 
 FIELDS = {"title": 1000.0, "text": 1.0, "tags": 1_000_000.0, "keywords": 5000.0}
 # Order matters to the worker: a page (the case) must come before its sections (the measures).
-RECORD_KINDS = ("task", "project", "negative", "case", "measure", "term", "unit", "document", "form")
+RECORD_KINDS = tuple(k.name for k in sorted(KINDS.values(), key=lambda k: k.search_order) if k.searchable)
 AGGREGATE_BOOST = 0.2  # home, hubs and lists: found, but after the records they list
 
 
@@ -43,15 +45,9 @@ def is_han(ch: str) -> bool:
     return bool(_HAN.match(ch))
 
 
+@lru_cache(maxsize=2)  # per corpus (hashed by identity): the build asks twice, jieba's dictionary and the index
 def domain_words(corpus: Corpus) -> list[str]:
-    """Words jieba must keep whole: glossary terms, units, tags, quoted terms in the records, listed words.
-    Computed once per corpus (the build asks for them twice: jieba's dictionary and the index)."""
-    if corpus.derived.get("domain_words") is None:
-        corpus.derived["domain_words"] = _domain_words(corpus)
-    return corpus.derived["domain_words"]
-
-
-def _domain_words(corpus: Corpus) -> list[str]:
+    """Words jieba must keep whole: glossary terms, units, tags, quoted terms in the records, listed words."""
     words: set[str] = set(corpus.search_words)
     for e in corpus.of_kind("term"):
         words.update(w.strip("“”") for w in (e.record.term, *e.record.aliases))
@@ -129,98 +125,31 @@ def tokens(text: str) -> list[str]:
 
 
 def number_aliases(entry: Entry) -> list[str]:
-    n = entry.number
-    if entry.kind == "task":
-        return [f"任务{n}", f"第{n}项", f"{n}"]
-    if entry.kind == "project":
-        return [f"项目{n}", f"项目库{n}", f"试点项目{n}", f"第{n}项", f"{n}"]
-    return []
-
-
-def record_text(corpus: Corpus, e: Entry) -> str:
-    r = e.record
-    if e.kind == "task":  # not the section heading: every task of the section would match its words
-        return f"{e.text} 责任单位：{'、'.join(r.units)} 完成时限：{r.deadline}"
-    if e.kind == "negative":
-        return f"{e.text} {r.kind}类 {corpus[r.source.document].record.short_title}"
-    if e.kind == "measure":
-        return f"{e.text} {corpus[e.parent].title}"
-    if e.kind == "unit":
-        lead, support = corpus.tasks_of_unit(e.id)
-        return f"{r.name} {r.region} 牵头任务{len(lead)}项 配合任务{len(support)}项"
-    if e.kind == "document":
-        parts = [r.title, r.issuer or "", r.doc_number or "", r.summary] + [q.text for q in r.requirements]
-        return " ".join(parts)
-    if e.kind == "form":
-        return f"{r.title} {r.purpose} {r.filled_by}"
-    if e.kind == "case":
-        return f"{r.unit} {r.intro}"
-    return e.text
+    """A record's number as people say it: 任务44, 第44项, 项目库15 (the kind's number_words)."""
+    return [w.format(n=entry.number) for w in KINDS[entry.kind].number_words]
 
 
 def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
     """One search document per record, in Material's index format (plus `keywords`)."""
-    from .pages import site_url, src_of
     words = domain_words(corpus)
     configure_jieba(words)
     docs = []
     for kind in RECORD_KINDS:
         for e in corpus.of_kind(kind):
-            text = record_text(corpus, e)
+            text = KINDS[kind].search_text(corpus, e)
             found = [w for w in words if w in text or w in e.title]
             found += sorted({p for w in found for p in prefixes(w)} - set(found))
             # The worker renders tags as HTML, like titles and texts: all three are escaped here.
             tags = [html.escape(t, quote=False) for t in
-                    [e.kind_label] + (corpus.tags_of(e.id) if e.kind in ("task", "project", "negative") else [])]
+                    [e.kind_label] + (corpus.tags_of(e.id) if KINDS[kind].search_tags else [])]
             docs.append({
-                "location": site_url(src_of(e.url), dir_urls),
+                "location": routes.url(e, dir_urls),
                 "title": html.escape(segment_text(e.title), quote=False),
                 "text": html.escape(segment_text(text), quote=False),
                 "tags": tags,
                 "keywords": " ".join(number_aliases(e) + found),
             })
     return docs
-
-
-def write_site_index(corpus: Corpus, dir_urls: bool, inbox: Callable[[], dict]) -> bool:
-    """The site's search index: the records are segmented first (in the build, this runs in a
-    forked process while the pages are built); then, once the build has written Material's index,
-    `inbox()` gives its path and the page titles, and the records are merged into it."""
-    records = index_documents(corpus, dir_urls)
-    request = inbox()
-    path = Path(request["path"])
-    if not path.exists():  # the search plugin is off
-        return False
-    index = json.loads(path.read_text(encoding="utf-8"))
-    merged = merge_into_material_index(index, corpus, records, dir_urls, request["page_titles"])
-    path.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-                    encoding="utf-8")
-    return True
-
-
-def merge_into_material_index(index: dict, corpus: Corpus, records: list[dict], dir_urls: bool = True,
-                              page_titles: dict[str, str] | None = None) -> dict:
-    """Our record documents (index_documents), one damped title entry per other generated page (home, hubs, lists),
-    and Material's own entries, which are only the hand-written pages' (generated pages are excluded)."""
-    from .pages import site_url, src_of
-    record_pages = {site_url(src_of(e.url), dir_urls).split("#")[0] for k in RECORD_KINDS for e in corpus.of_kind(k)}
-    about = site_url("about.md", dir_urls)
-    kept = []
-    for doc in index["docs"]:
-        page, _, anchor = doc["location"].partition("#")
-        if anchor and page != about:
-            continue  # one entry per page is enough, except the how-to page's sections
-        kept.append({**doc, "title": resegment_html(doc["title"]), "text": resegment_html(doc["text"])})
-    config = {**index["config"], "separator": SEPARATOR,
-              "fields": {name: {"boost": boost} for name, boost in FIELDS.items()}}
-    aggregates = []
-    for src, title in sorted((page_titles or {}).items()):
-        url = site_url(src, dir_urls)
-        if url.split("#")[0] in record_pages or "/original" in src:
-            continue
-        aggregates.append({"location": url, "title": html.escape(segment_text(title), quote=False), "text": "",
-                           "boost": AGGREGATE_BOOST})
-    return {"config": config, "docs": records + aggregates + kept}
 
 
 # --- the same search, from the command line --------------------------------------------------
@@ -286,6 +215,6 @@ class CliSearch:
         for term in terms:
             for tok in tokens(term.rstrip("*")):
                 q.term(tok, wildcard=Query.WILDCARD_TRAILING)
-        by_url = {e.url: e for e in self.corpus.entries.values()}
+        by_url = {routes.url(e): e for e in self.corpus.entries.values()}
         results = self.index.query(q)
         return [(by_url[r["ref"]], r["score"]) for r in results[:limit]]

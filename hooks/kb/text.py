@@ -22,7 +22,7 @@ _RESTORED = re.compile(f"{RESTORE_OPEN}([^{RESTORE_CLOSE}]*){RESTORE_CLOSE}")
 RESTORED_TITLE = "原网页脱漏、据上下文补全的字"
 
 
-def md_text(value) -> Markup:
+def md_text(value: object) -> Markup:
     """Escape any value for use inside a Markdown line (paragraph, list item or table cell)."""
     if isinstance(value, Markup):
         return value
@@ -37,7 +37,7 @@ def _mark_restored(escaped: str) -> str:
                          escaped)
 
 
-def attr(value) -> Markup:
+def attr(value: object) -> Markup:
     """Escape a value for an HTML attribute."""
     return Markup(html.escape(str(value), quote=True))
 
@@ -74,7 +74,7 @@ def cn_number(n: int) -> str:
     return (CN_NUMERALS[tens] if tens > 1 else "") + "十" + (CN_NUMERALS[ones] if ones else "")
 
 
-def html_text(value) -> Markup:
+def html_text(value: object) -> Markup:
     """Escape a value for raw HTML (inside a table built in HTML), showing restored characters."""
     if isinstance(value, Markup):
         return value

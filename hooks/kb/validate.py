@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import get_args
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, get_args, overload
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from .load import LineDict, LineList, Problem, parse_yaml
-from .models import FILE_KINDS, Block, Record
+from .models import (FILE_KINDS, Block, Case, Document, Form, Negative, Project, Record, SearchFile, Tag, Task,
+                     Term, Unit)
 
 # Where each kind lives: a single file, or a folder of files (one per list/region).
 SINGLE_FILES = {"documents.yml": "documents", "negative.yml": "negative", "forms.yml": "forms",
                 "glossary.yml": "glossary", "tags.yml": "tags", "search.yml": "search"}
 FOLDERS = {"projects": "projects", "tasks": "tasks", "units": "units", "cases": "cases"}
 NOT_DATA = {"schema", "sources"}
+# A record's context: the fields of the file it is in besides the records (a projects file's `list`), as read.
+Context = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -28,13 +33,14 @@ class Where:
     file: str
     line: int
     raw: LineDict = field(compare=False, repr=False)
-    prefix: tuple = ()  # path of a nested record (a case measure) inside raw
+    prefix: tuple[str | int, ...] = ()  # path of a nested record (a case measure) inside raw
 
-    def line_of(self, *path) -> int:
+    def line_of(self, *path: str | int) -> int:
         """Line of a field inside the record, e.g. ('links', 2); the record's line if unknown."""
-        node, line = self.raw, self.line
+        node: object = self.raw
+        line = self.line
         for step in self.prefix + path:
-            if isinstance(node, LineDict) and step in node:
+            if isinstance(node, LineDict) and isinstance(step, str) and step in node:  # (its keys are all str)
                 line, node = node.line_of(step), node[step]
             elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
                 line, node = node.line_of(step), node[step]
@@ -47,7 +53,7 @@ class Where:
 class Loaded:
     """Every record that passed its model, with where it was written."""
 
-    by_kind: dict[str, list[tuple[Record, Where, dict]]] = field(default_factory=dict)
+    by_kind: dict[str, list[tuple[Record, Where, Context]]] = field(default_factory=dict)
     # What failed to load, so that references to it are not reported again (the cause already is):
     broken_kinds: set[str] = field(default_factory=set)   # a file of this kind did not parse
     failed_refs: set[str] = field(default_factory=set)    # ids, names and list/number of invalid records
@@ -55,14 +61,38 @@ class Loaded:
     def is_failed(self, ref: str, *kinds: str) -> bool:
         return ref in self.failed_refs or bool(self.broken_kinds & set(kinds))
 
-    def add(self, kind: str, record: Record, where: Where, context: dict) -> None:
+    def add(self, kind: str, record: Record, where: Where, context: Context) -> None:
         self.by_kind.setdefault(kind, []).append((record, where, context))
 
-    def of(self, kind: str) -> list[tuple[Record, Where, dict]]:
+    # The record model of each kind, as kb.models.FILE_KINDS says, for the type checker.
+    @overload
+    def of(self, kind: Literal["documents"]) -> list[tuple[Document, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["projects"]) -> list[tuple[Project, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["tasks"]) -> list[tuple[Task, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["units"]) -> list[tuple[Unit, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["negative"]) -> list[tuple[Negative, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["cases"]) -> list[tuple[Case, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["forms"]) -> list[tuple[Form, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["glossary"]) -> list[tuple[Term, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["tags"]) -> list[tuple[Tag, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["search"]) -> list[tuple[SearchFile, Where, Context]]: ...
+    @overload
+    def of(self, kind: str) -> list[tuple[Record, Where, Context]]: ...
+
+    def of(self, kind: str) -> list[tuple[Any, Where, Context]]:
         return self.by_kind.get(kind, [])
 
 
-def suggest(word: str, choices) -> str:
+def suggest(word: object, choices: Iterable[object]) -> str:
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
     return f" (did you mean {close[0]}?)" if close else ""
 
@@ -71,7 +101,7 @@ SINGULAR = {"documents": "document", "negative": "negative", "cases": "case", "f
             "tasks": "task", "projects": "project", "units": "unit", "tags": "tag", "search": "search"}
 
 
-def record_label(kind: str, raw) -> str:
+def record_label(kind: str, raw: object) -> str:
     """How a record is named in messages: 'task 44', 'project 15', 'unit 县教育局', 'negative ty-7'."""
     if not isinstance(raw, dict):
         return SINGULAR.get(kind, kind)
@@ -85,14 +115,14 @@ def record_label(kind: str, raw) -> str:
     return f"{singular} {raw['id']}" if "id" in raw else singular
 
 
-def _path_text(loc) -> str:
+def _path_text(loc: tuple[str | int, ...]) -> str:
     out = ""
     for step in loc:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
     return out
 
 
-def _as_typed(value) -> str:
+def _as_typed(value: object) -> str:
     """A scalar as the editor wrote it (kb.load types only true/false, null and plain decimals)."""
     if isinstance(value, bool):
         return f"'{str(value).lower()}'"
@@ -103,7 +133,7 @@ def _as_typed(value) -> str:
     return f"'{value}'"
 
 
-def _error_message(err: dict, model: type[Record]) -> str:
+def _error_message(err: ErrorDetails, model: type[Record]) -> str:
     loc = tuple(err["loc"])
     path = _path_text(loc)
     kind, given = err["type"], err.get("input")
@@ -140,17 +170,19 @@ def _error_message(err: dict, model: type[Record]) -> str:
     if kind == "less_than_equal":
         return f"{path}: must be at most {err['ctx']['le']}"
     if kind == "union_tag_invalid":
-        return f"{path}: unknown block type '{err.get('ctx', {}).get('tag')}' (one of {err.get('ctx', {}).get('expected_tags')})"
+        ctx = err.get("ctx", {})
+        return f"{path}: unknown block type '{ctx.get('tag')}' (one of {ctx.get('expected_tags')})"
     if kind == "value_error":
         return f"{path}: {err['ctx']['error']}"
     return f"{path}: {err['msg']}"
 
 
-def _validate_record(kind: str, model: type[Record], raw, where: Where, label: str):
+def _validate_record(kind: str, model: type[Record], raw: object, where: Where,
+                     label: str) -> tuple[Record | None, list[Problem]]:
     try:
         return model.model_validate(raw), []
     except ValidationError as exc:
-        problems = []
+        problems: list[Problem] = []
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             # Drop the union member name pydantic inserts (blocks.0.table.rows -> blocks.0.rows).
@@ -161,7 +193,7 @@ def _validate_record(kind: str, model: type[Record], raw, where: Where, label: s
 
 
 # The form block types, as the models define them (pydantic names the union member in error paths).
-_BLOCK_TAGS = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Block)[0])}
+_BLOCK_TAGS: set[str] = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Block)[0])}
 
 
 _DECLARED = re.compile(r"""^[\s-]*(id|name|number|list):\s*\[?["']?([^"'\s#,}\]]+)""", re.M)
@@ -178,7 +210,8 @@ def declared_refs(raw: bytes) -> set[str]:
             continue
     else:
         return set()
-    refs, current_list = set(), None
+    refs: set[str] = set()
+    current_list: str | None = None
     for key, value in _DECLARED.findall(text):
         if key == "list":
             current_list = value
@@ -205,7 +238,8 @@ def data_files(data_dir: Path) -> list[Path]:
 def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list[Problem]]:
     """Parse and type-check every data file under data_dir."""
     root = root or data_dir.parent
-    loaded, problems = Loaded(), []
+    loaded = Loaded()
+    problems: list[Problem] = []
     for path in data_files(data_dir):
         shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         if not path.resolve().is_relative_to(data_dir.resolve()):

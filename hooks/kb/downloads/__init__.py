@@ -6,25 +6,29 @@ BUILDERS table, so a page never links a file the build does not write.
 """
 from __future__ import annotations
 
-from ..corpus import Entry
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from ..routes import download_path
+
+if TYPE_CHECKING:
+    from ..corpus import Corpus, Entry
+
+Builder = Callable[["Corpus", "Entry"], bytes]
 # (entry kind, format) → builder(corpus, entry) -> bytes. Filled in by the builder modules.
-BUILDERS: dict[tuple[str, str], object] = {}
+BUILDERS: dict[tuple[str, str], Builder] = {}
 
 
-def _path_of(entry: Entry, ext: str) -> str:
-    return f"downloads/cases/{entry.id}.{ext}" if entry.kind == "case" else f"downloads/{entry.id}.{ext}"
-
-
-def downloads_of(entry: Entry) -> list[dict]:
-    # A case is offered in the case template's format; validation makes sure that template exists.
+def downloads_of(entry: Entry) -> list[dict[str, str]]:
+    """[{'format', 'url', 'name'}]: a form in its own format; a case in the case template's (docx),
+    which validation makes sure exists."""
     formats = [entry.record.format] if entry.kind == "form" else ["docx"]
-    return [{"format": ext, "url": _path_of(entry, ext), "name": f"{entry.title}.{ext}"}
+    return [{"format": ext, "url": download_path(entry, ext), "name": f"{entry.title}.{ext}"}
             for ext in formats if (entry.kind, ext) in BUILDERS]
 
 
-def register(kind: str, fmt: str):
-    def wrap(fn):
+def register(kind: str, fmt: str) -> Callable[[Builder], Builder]:
+    def wrap(fn: Builder) -> Builder:
         BUILDERS[(kind, fmt)] = fn
         return fn
     return wrap

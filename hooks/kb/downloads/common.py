@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from pathlib import Path
 
 # 字号 → points, as Word defines them.
 SIZES_PT = {"初号": 42, "小初": 36, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16, "小三": 15,
@@ -32,12 +33,11 @@ def reproducible_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def zip_folder(folder, dest) -> int:
+def zip_folder(folder: str | Path, dest: str | Path) -> int:
     """Zip a built site reproducibly (sorted names, fixed times); returns the number of files.
 
     A missing or empty folder raises ValueError before dest is touched: an empty offline
     edition is a failed build, not a zip to publish. A failure while writing removes dest."""
-    from pathlib import Path
     folder, dest = Path(folder), Path(dest)
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder, nothing to zip")

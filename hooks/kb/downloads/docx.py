@@ -7,18 +7,34 @@ Headings use Word's built-in heading styles so the navigation pane works.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, Protocol
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from ..corpus import Corpus, Entry
-from ..models import Form, Style
+from ..models import Case, Form, Style
 from . import register
 from .common import FIXED_TIME, SIZES_PT, reproducible_zip
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.oxml.text.font import CT_RPr
+    from docx.styles.style import ParagraphStyle
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
+
+    class _HasRPr(Protocol):
+        """An oxml element with run properties (a style's or a run's)."""
+
+        def get_or_add_rPr(self) -> CT_RPr: ...
+
+    Styles = dict[str, ParagraphStyle]  # our style name → the Word style
 
 # Our style names → the Word style that carries them. Headings are Word's own, for the navigation pane.
 WORD_STYLE = {"正文": "Normal", "一级标题": "Heading 1", "二级标题": "Heading 2", "三级标题": "Heading 3"}
@@ -27,7 +43,7 @@ ALIGN = {"居中": WD_ALIGN_PARAGRAPH.CENTER, "左对齐": WD_ALIGN_PARAGRAPH.LE
 MARGINS_MM = (37, 35, 28, 26)
 
 
-def set_fonts(rpr_owner, name: str) -> None:
+def set_fonts(rpr_owner: _HasRPr, name: str) -> None:
     """Set one font for ascii, hAnsi, eastAsia and cs, dropping theme fonts that would override it."""
     rpr = rpr_owner.get_or_add_rPr()
     fonts = rpr.get_or_add_rFonts()
@@ -37,11 +53,13 @@ def set_fonts(rpr_owner, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _apply_style(doc, style: Style):
+def _apply_style(doc: DocxDocument, style: Style) -> ParagraphStyle:
+    word_style: ParagraphStyle
     word_name = WORD_STYLE.get(style.name)
     if word_name is None:
         existing = [s.name for s in doc.styles]
-        word_style = doc.styles[style.name] if style.name in existing else doc.styles.add_style(style.name, 1)
+        word_style = (doc.styles[style.name] if style.name in existing
+                      else doc.styles.add_style(style.name, WD_STYLE_TYPE.PARAGRAPH))
         word_style.base_style = doc.styles["Normal"]
         word_style.quick_style = True
     else:
@@ -66,7 +84,7 @@ def _apply_style(doc, style: Style):
     return word_style
 
 
-def new_document(form: Form, title: str, comments: str) -> tuple[Document, dict]:
+def new_document(form: Form, title: str, comments: str) -> tuple[DocxDocument, Styles]:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -87,20 +105,21 @@ def new_document(form: Form, title: str, comments: str) -> tuple[Document, dict]
     return doc, styles
 
 
-def _save(doc) -> bytes:
+def _save(doc: DocxDocument) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return reproducible_zip(out.getvalue())
 
 
-def _style(styles: dict, *names: str):
+def _style(styles: Styles, *names: str) -> ParagraphStyle | None:
     for name in names:
         if name in styles:
             return styles[name]
     return None
 
 
-def _paragraph(doc, styles, style_name, text="", *, align=None):
+def _paragraph(doc: DocxDocument, styles: Styles, style_name: str, text: str = "", *,
+               align: WD_ALIGN_PARAGRAPH | None = None) -> Paragraph:
     p = doc.add_paragraph(style=_style(styles, style_name, "正文"))
     if text:
         p.add_run(text)
@@ -109,7 +128,7 @@ def _paragraph(doc, styles, style_name, text="", *, align=None):
     return p
 
 
-def _cover_line(p) -> None:
+def _cover_line(p: Paragraph) -> None:
     """Cover fields sit lower on the page, evenly spaced, indented like a printed 申报书."""
     fmt = p.paragraph_format
     fmt.left_indent = Mm(25)
@@ -119,8 +138,9 @@ def _cover_line(p) -> None:
         fmt.space_before = Pt(72)  # the first field, right after the titles (styled paragraphs)
 
 
-def _cell_text(cell, text: str, style, *, align=None, bold=False):
-    p = cell.paragraphs[0]
+def _cell_text(cell: _Cell, text: str, style: ParagraphStyle | None, *, align: WD_ALIGN_PARAGRAPH | None = None,
+               bold: bool = False) -> Paragraph:
+    p: Paragraph = cell.paragraphs[0]
     p.style = style
     if text:
         run = p.add_run(text)
@@ -130,9 +150,9 @@ def _cell_text(cell, text: str, style, *, align=None, bold=False):
     return p
 
 
-def _grid_table(doc, rows: list[list[str]], style):
+def _grid_table(doc: DocxDocument, rows: list[list[str]], style: ParagraphStyle | None) -> Table:
     width = max(len(r) for r in rows)
-    table = doc.add_table(rows=len(rows), cols=width)
+    table: Table = doc.add_table(rows=len(rows), cols=width)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for r, row in enumerate(rows):
@@ -146,9 +166,9 @@ def _grid_table(doc, rows: list[list[str]], style):
     return table
 
 
-def _box(doc, hint: str, style, height_mm: int):
+def _box(doc: DocxDocument, hint: str, style: ParagraphStyle | None, height_mm: int) -> Table:
     """A bordered box to write in, with the form's own instruction at the top."""
-    table = doc.add_table(rows=1, cols=1)
+    table: Table = doc.add_table(rows=1, cols=1)
     table.style = "Table Grid"
     _cell_text(table.rows[0].cells[0], hint, style)
     table.rows[0].height = Mm(height_mm)
@@ -164,30 +184,29 @@ def build_form_docx(corpus: Corpus, entry: Entry) -> bytes:
     table_style = _style(styles, "表格", "正文")
     cover_done = False
     for block in form.blocks:
-        kind = block.type
-        if kind == "title":
+        if block.type == "title":
             p = _paragraph(doc, styles, "标题", block.text, align=WD_ALIGN_PARAGRAPH.CENTER)
             first_title = not any(b.type == "title" for b in form.blocks[:form.blocks.index(block)])
             p.paragraph_format.space_before = Pt(96 if first_title else 12)
-        elif kind == "field":
+        elif block.type == "field":
             p = _paragraph(doc, styles, "正文", f"{block.label}：")
             p.add_run("\u3000" * 14).underline = True
             _cover_line(p)
-        elif kind == "choice":
+        elif block.type == "choice":
             p = _paragraph(doc, styles, "正文", f"{block.label}：" + "\u3000".join(f"☐{o}" for o in block.options))
             _cover_line(p)
-        elif kind == "heading":
+        elif block.type == "heading":
             if not cover_done and any(b.type in ("field", "choice") for b in form.blocks):
                 doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)  # the cover is a page of its own
                 cover_done = True
             _paragraph(doc, styles, "一级标题", block.text)
-        elif kind == "table":
+        elif block.type == "table":
             _grid_table(doc, block.rows, table_style)
-        elif kind == "narrative":
+        elif block.type == "narrative":
             _paragraph(doc, styles, "一级标题", block.text)
             _box(doc, block.hint, table_style, 60 if (block.word_limit or 0) <= 500 else 120)
-        elif kind == "opinions":
-            table = doc.add_table(rows=len(block.items), cols=2)
+        elif block.type == "opinions":
+            table: Table = doc.add_table(rows=len(block.items), cols=2)
             table.style = "Table Grid"
             for row, item in zip(table.rows, block.items):
                 _cell_text(row.cells[0], item.label, table_style, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -198,7 +217,7 @@ def build_form_docx(corpus: Corpus, entry: Entry) -> bytes:
                         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 row.height = Mm(50)
                 row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-        elif kind == "paragraph":
+        elif block.type == "paragraph":
             p = _paragraph(doc, styles, block.style, block.text)
             if block.hint:
                 p.add_run(block.hint)
@@ -208,14 +227,16 @@ def build_form_docx(corpus: Corpus, entry: Entry) -> bytes:
 
 
 def case_template(corpus: Corpus) -> Form | None:
-    return next((f.record for f in corpus.of_kind("form") if f.record.case_template), None)
+    form: Form | None = next((f.record for f in corpus.of_kind("form") if f.record.case_template), None)
+    return form
 
 
 @register("case", "docx")
 def build_case_docx(corpus: Corpus, entry: Entry) -> bytes:
     """A case from data/, laid out in the case template's styles (title, unit, body, headings)."""
     form = case_template(corpus)
-    case = entry.record
+    assert form is not None, "validation makes sure a case template exists when there are cases"
+    case: Case = entry.record
     doc, styles = new_document(form, case.title, f"{case.unit}。按《{form.title}》格式排版。")
     _paragraph(doc, styles, "标题", case.title)
     _paragraph(doc, styles, "单位", case.unit)

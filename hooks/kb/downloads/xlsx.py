@@ -8,6 +8,7 @@ screen and never print.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -15,11 +16,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..corpus import Corpus, Entry
-from ..models import Form
+from ..models import Column, Form
 from . import register
 from .common import FIXED_TIME, reproducible_zip
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell, MergedCell
 
 FONT = "仿宋_GB2312"
 THIN = Side(style="thin", color="000000")
@@ -27,7 +32,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WARN_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 
 
-def text_cell(ws, row: int, column: int, value: str):
+def text_cell(ws: Worksheet, row: int, column: int, value: str) -> Cell | MergedCell:
     """A cell that holds data text as text, even when it starts with '=' (never a formula)."""
     cell = ws.cell(row=row, column=column)
     cell.value = value
@@ -47,11 +52,13 @@ def _options(corpus: Corpus, form: Form) -> dict[str, list[str]]:
 def build_form_xlsx(corpus: Corpus, entry: Entry) -> bytes:
     form: Form = entry.record
     sheet_def = form.sheet
+    assert sheet_def is not None, "validation makes sure an xlsx form has a sheet"
     columns = sheet_def.columns
     ncol = len(columns)
     last = get_column_letter(ncol)
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = "汇总表"
     wb.properties.title = form.title
     wb.properties.creator = wb.properties.lastModifiedBy = "评价改革知识库"
@@ -162,7 +169,7 @@ def _spans(ncol: int, n: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _quota_check(ws, corpus: Corpus, form: Form, columns, first: int, lastrow: int) -> None:
+def _quota_check(ws: Worksheet, corpus: Corpus, form: Form, columns: list[Column], first: int, lastrow: int) -> None:
     """Beside the print area: pick the applicant kind, see counts against the notice's quotas."""
     doc = corpus.document(form.document)
     type_col = next(i for i, c in enumerate(columns, 1) if c.options_from == "pilot_types")
@@ -194,4 +201,4 @@ def _quota_check(ws, corpus: Corpus, form: Form, columns, first: int, lastrow: i
         row += 1
     # Colour the 试点类型 cells of a pilot type that is over its quota.
     cond = "OR(" + ",".join(w for w in warnings) + ")"
-    ws.conditional_formatting.add(f"{tl}{first}:{tl}{lastrow}", FormulaRule(formula=[cond], fill=WARN_FILL))
+    ws.conditional_formatting.add(f"{tl}{first}:{tl}{lastrow}", FormulaRule(formula=[cond], fill=WARN_FILL))  # type: ignore[no-untyped-call]  # untyped stub

@@ -34,12 +34,12 @@ BANNER_TEMPLATE = "partials/kb-problems.html"
 NO_SITE_PAGE = "# 数据有问题，网站尚未生成\n\n改正本页顶部列出的问题并保存，网站会自动重新构建，本页随即刷新。\n"
 _BODY = re.compile(r"<body\b[^>]*>")
 
-log = logging.getLogger("mkdocs.plugins.kb_serve")
+log = logging.getLogger("mkdocs.plugins.kb_mkdocs.serve")
 
 
 @dataclass
 class Serving:
-    """What a serve session remembers between builds (one instance in kb_hooks)."""
+    """What a serve session remembers between builds (one instance in events.py)."""
 
     active: bool = False                 # set by on_startup('serve') (or on_serve, for `serve --clean`)
     last_good: Site | None = None

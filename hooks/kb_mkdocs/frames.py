@@ -106,6 +106,6 @@ class Skeletons:
             page.title, page.meta["title"], page.content = saved
         head, found, tail = html.partition(mark)
         if not found or mark in tail or not urls:
-            raise RuntimeError("kb_skeleton: the theme's page template no longer shows the article once, "
+            raise RuntimeError("kb_mkdocs.frames: the theme's page template no longer shows the article once, "
                                "or no longer prints its links through the url filter")
         return Frame(head, tail, sorted(set(urls)))

@@ -1,0 +1,85 @@
+"""The one way in: read every data file, build the entries, link them, run every check.
+
+`load_corpus(data_dir)` returns a Corpus or raises DataError listing every problem;
+`assemble(data_dir)` returns both, for callers that show problems themselves. The
+steps: kb.validate reads and type-checks the files; each kind's builder (kb.kinds)
+makes its entries; the links that pass kb.checks.link_verdicts make the link graph;
+kb.checks runs every cross-record rule on the finished Corpus.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import checks
+from .corpus import Corpus, Entry
+from .kinds import KINDS, Building
+from .load import MAX_FILE_BYTES, DataError, Problem
+from .models import FORBIDDEN_IN_TEXT, char_name
+from .validate import Loaded, load_records
+
+
+def read_source(data_dir: Path, name: str) -> tuple[str, str | None]:
+    """A source copy's text, or why it cannot be published. The model already refused absolute paths and
+    '..'; this also follows symlinks, so a link in data/sources/ to /etc or /proc is refused too."""
+    sources = (data_dir / "sources").resolve()
+    path = (sources / name).resolve()
+    if not path.is_relative_to(sources):
+        return "", f"source_file '{name}' leads outside data/sources/ (a link); copy the file there instead"
+    if not path.is_file():
+        return "", f"source_file '{name}' is not a file in data/sources/"
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return "", f"source_file '{name}' is more than {MAX_FILE_BYTES // 1024 // 1024} MB; it is published as one page"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "", f"source_file '{name}' is not UTF-8; re-save it with UTF-8 encoding"
+    bad = FORBIDDEN_IN_TEXT.search(text.replace("\r", ""))
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        return "", f"source_file '{name}' line {line} contains {char_name(bad.group(0))}; remove it"
+    return text, None
+
+
+def build_entries(loaded: Loaded, building: Building) -> Iterator[Entry | Problem]:
+    """Every kind's entries in table order; an id used twice is reported, and the first one kept."""
+    seen: dict[str, Entry] = {}
+    for kind in KINDS.values():
+        if kind.build is None:
+            continue
+        for item in kind.build(building):
+            if isinstance(item, Problem):
+                yield item
+            elif item.id in seen:
+                first = seen[item.id].where
+                yield Problem(item.where.file, item.where.line, checks.label(item),
+                              f"duplicate id '{item.id}' (already used at {first.file}:{first.line})")
+            else:
+                seen[item.id] = item
+                yield item
+
+
+def assemble(data_dir: Path, root: Path | None = None) -> tuple[Corpus, list[Problem]]:
+    """The corpus and every problem found on the way, in file order (the corpus holds what passed)."""
+    data_dir = Path(data_dir)
+    loaded, problems = load_records(data_dir, root)
+    building = Building(loaded, data_dir, lambda name: read_source(data_dir, name))
+    entries: dict[str, Entry] = {}
+    for item in build_entries(loaded, building):
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            entries[item.id] = item
+    corpus = Corpus(entries, links=tuple(checks.valid_links(entries, loaded)),
+                    tags=tuple(t for t, _, _ in loaded.of("tags")), sources=building.sources,
+                    search_words=tuple(w for f, _, _ in loaded.of("search") for w in f.words))
+    problems += checks.run_all(corpus, loaded, building.docs)
+    # In file order, as an editor fixes them (stable: a record's problems keep the order they were found in).
+    return corpus, sorted(problems, key=lambda p: (p.file, p.line))
+
+
+def load_corpus(data_dir: Path, root: Path | None = None) -> Corpus:
+    corpus, problems = assemble(data_dir, root)
+    if problems:
+        raise DataError(problems)
+    return corpus

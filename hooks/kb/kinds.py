@@ -1,0 +1,377 @@
+"""The record kinds: one row each, and everything that differs between kinds.
+
+A row says how a kind is called, where its data and pages are, which template renders
+its page, whether search and the open-data export carry it, and holds its functions:
+building entries from the loaded records, the text search indexes, the extra fields of
+its JSON record and its page's context. Everything else (pages, search, export, routes,
+validation) reads this table instead of asking `kind == "…"`.
+
+Adding a kind: a model in kb.models (and its file in FILE_KINDS), a row here, one
+template in overrides/pages/, and the data (tests/test_kinds.py does it with a test kind).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .corpus import Corpus, Entry, first_clause, plain
+from .load import Problem
+from .models import SUBJECTS, Document
+
+if TYPE_CHECKING:
+    from .validate import Loaded, Where
+
+TERM_USES_SHOWN = 30  # a term page lists this many records that use it, then says how many more
+
+
+@dataclass
+class Building:
+    """What the entry builders share while the corpus is assembled (kb.assemble)."""
+
+    loaded: Loaded
+    data_dir: Path
+    read_source: Callable[[str], tuple[str, str | None]]
+    docs: dict[str, tuple[Document, Where]] = field(default_factory=dict)  # the first document of each id
+    sources: dict[str, str] = field(default_factory=dict)                 # document id → source text
+
+
+Built = Iterator["Entry | Problem"]
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str                      # what readers call it: 重点任务
+    data: str | None                # the file kind it is loaded from (kb.models.FILE_KINDS); None: built by its parent
+    folder: str                     # its pages: FOLDER/ID.md
+    template: str | None            # its page's template in overrides/pages/; None: no page of its own
+    build: Callable[[Building], Built] | None = None  # entries (and problems) from the loaded records
+    index_folder: str = ""          # the page listing the kind: INDEX_FOLDER/index.md (default: folder)
+    searchable: bool = True         # one search document per record
+    search_order: int = 0           # position in the search index (a page before the sections inside it)
+    search_tags: bool = False       # the record's topic tags go into its search document
+    search_text: Callable[[Corpus, Entry], str] = lambda corpus, e: e.text
+    number_words: tuple[str, ...] = ()  # how people say a record's number: 任务{n}
+    exported: bool = True           # in kb.json and as KIND.csv
+    json_fields: Callable[[Corpus, Entry], dict[str, Any]] = lambda corpus, e: {}
+    tagged: bool = False            # its page shows topic tags (and the tags page lists it)
+    on_hubs: bool = False           # listed on the subject hubs
+    uses_terms: bool = False        # a term's page lists the records of these kinds that use it
+    page_title: Callable[[Entry], str] = lambda e: e.title
+    message_name: Callable[[Entry], str] = lambda e: f"{e.kind} {e.id}"  # in data problems: 'form f-1'
+    context: Callable[[Corpus, Entry, dict[str, int]], Context] = lambda corpus, e, sizes: {}
+    sidebar_toc: bool = True        # its page's headings in the sidebar (a short record page: only its title)
+    anchor_in_parent: str | None = None  # shown as a section of its parent's page, at #ANCHOR<own id>
+    parent_kind: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.index_folder:
+            object.__setattr__(self, "index_folder", self.folder)
+
+
+# --- building entries ---------------------------------------------------------------------
+
+def _suggest(word: str, choices: Any) -> str:
+    from .validate import suggest
+    return suggest(word, choices)
+
+
+def build_documents(b: Building) -> Built:
+    for doc, where, _ in b.loaded.of("documents"):
+        yield Entry("document", doc.id, doc.title, plain(doc.summary), ("综合",), doc, where)
+        b.docs.setdefault(doc.id, (doc, where))
+        text, problem = b.read_source(doc.source_file)
+        if problem:
+            yield Problem(where.file, where.line_of("source_file"), f"document {doc.id}", problem)
+        else:
+            b.sources[doc.id] = text
+
+
+def _numbered(b: Building, data: str, kind: str) -> Built:
+    """Projects and tasks: ids are list/number, the number unique within its list."""
+    seen: dict[tuple[str, int], Where] = {}
+    for record, where, context in b.loaded.of(data):
+        list_id = context["list"]
+        label = f"{kind} {record.number}"
+        if list_id not in b.docs:
+            b.loaded.failed_refs.add(f"{list_id}/{record.number}")  # links to it: the cause is reported here
+            if not b.loaded.is_failed(list_id, "documents"):
+                yield Problem(where.file, where.raw.line, label,
+                              f"list '{list_id}' is not a document id{_suggest(list_id, b.docs)}")
+            continue
+        key = (list_id, record.number)
+        if key in seen:
+            yield Problem(where.file, where.line_of("number"), label,
+                          f"number {record.number} is repeated (first at line {seen[key].line})")
+            continue
+        seen[key] = where
+        doc = b.docs[list_id][0]
+        if kind == "task":
+            section = next((s for s in doc.sections if s.number == record.section), None)
+            if section is None:
+                b.loaded.failed_refs.add(f"{list_id}/{record.number}")
+                yield Problem(where.file, where.line_of("section"), label,
+                              f"section '{record.section}' is not a section of {list_id}"
+                              f"{_suggest(record.section, [s.number for s in doc.sections])}")
+                continue
+            subjects = tuple(record.subjects) or (section.subject,)
+            title = f"任务{record.number}　{first_clause(record.text)}"
+        else:
+            subjects = tuple(record.subjects)
+            title = f"项目{record.number}　{first_clause(record.text)}"
+        yield Entry(kind, f"{list_id}/{record.number}", title, plain(record.text), subjects,  # type: ignore[arg-type]
+                    record, where, number=record.number, list=list_id)
+
+
+def build_projects(b: Building) -> Built:
+    return _numbered(b, "projects", "project")
+
+
+def build_tasks(b: Building) -> Built:
+    return _numbered(b, "tasks", "task")
+
+
+def build_units(b: Building) -> Built:
+    for unit, where, _ in b.loaded.of("units"):
+        yield Entry("unit", unit.id, unit.name, unit.name, (), unit, where)
+
+
+def build_negatives(b: Building) -> Built:
+    for neg, where, _ in b.loaded.of("negative"):
+        yield Entry("negative", neg.id, neg.text, neg.text, tuple(neg.subjects), neg, where)
+
+
+def build_cases(b: Building) -> Built:
+    """A case, then its measures (each a section of the case's page)."""
+    from .validate import Where
+    for case, where, _ in b.loaded.of("cases"):
+        subjects = tuple(s for s in SUBJECTS if any(s in sec.subjects for sec in case.sections))
+        text = "\n".join([case.intro] + [f"{s.heading}{m.label}{m.title}{m.text}" for s in case.sections
+                                         for m in s.measures])
+        yield Entry("case", case.id, case.title, text, subjects, case, where)
+        for si, section in enumerate(case.sections):
+            for mi, m in enumerate(section.measures):
+                prefix = ("sections", si, "measures", mi)
+                yield Entry("measure", f"{case.id}/{section.number}-{m.number}", f"{m.label}{m.title}",
+                            f"{m.title}{m.text}", tuple(section.subjects), m,
+                            Where(where.file, where.line_of(*prefix), where.raw, prefix),
+                            number=m.number, parent=case.id)
+
+
+def build_forms(b: Building) -> Built:
+    for form, where, _ in b.loaded.of("forms"):
+        yield Entry("form", form.id, form.title, form.purpose, ("综合",), form, where)
+
+
+def build_terms(b: Building) -> Built:
+    for term, where, _ in b.loaded.of("glossary"):
+        yield Entry("term", term.id, term.term, term.definition, (), term, where)
+
+
+# --- search text: what a record's search document holds besides its title ----------------------
+
+def _task_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record  # not the section heading: every task of the section would match its words
+    return f"{e.text} 责任单位：{'、'.join(r.units)} 完成时限：{r.deadline}"
+
+
+def _negative_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    return f"{e.text} {r.kind}类 {corpus[r.source.document].record.short_title}"
+
+
+def _measure_search(corpus: Corpus, e: Entry) -> str:
+    return f"{e.text} {corpus[e.parent or ''].title}"
+
+
+def _unit_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    lead, support = corpus.tasks_of_unit(e.id)
+    return f"{r.name} {r.region} 牵头任务{len(lead)}项 配合任务{len(support)}项"
+
+
+def _document_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    return " ".join([r.title, r.issuer or "", r.doc_number or "", r.summary] + [q.text for q in r.requirements])
+
+
+def _form_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    return f"{r.title} {r.purpose} {r.filled_by}"
+
+
+def _case_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    return f"{r.unit} {r.intro}"
+
+
+# --- open data: the fields of a record's JSON beyond kind, id, title, text, subjects, url, links ----
+
+def _numbered_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    return {"number": e.number, "list": e.list}
+
+
+def _task_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    r = e.record
+    return {**_numbered_json(corpus, e), "units": list(r.units), "deadline": r.deadline, "section": r.section}
+
+
+def _document_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    r = e.record
+    return {"doc_number": r.doc_number, "date": r.date, "issuer": r.issuer, "region": r.region,
+            "text": plain(corpus.sources.get(e.id, "")) or e.text, "summary": r.summary}
+
+
+def _negative_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    return {"negative_kind": e.record.kind, "source": e.record.source.model_dump(exclude_none=True)}
+
+
+def _unit_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    return {"region": e.record.region, "source_spellings": list(e.record.source_spellings)}
+
+
+def _form_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    from .downloads import downloads_of
+    return {"downloads": [{"format": d["format"], "url": d["url"]} for d in downloads_of(e)],
+            "document": e.record.document, "attachment": e.record.attachment}
+
+
+def _case_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    from .routes import url
+    return {"measures": [{"id": m.id, "title": m.title, "text": m.text, "subjects": list(m.subjects), "url": url(m)}
+                         for m in corpus.of_kind("measure") if m.parent == e.id]}
+
+
+# --- page context: what a record's template gets besides e (the entry), r (its record) and links ----
+
+def _neighbours(items: list[Entry], entry: Entry) -> tuple[Entry | None, Entry | None]:
+    same = [e for e in items if e.kind == entry.kind]
+    i = same.index(entry)
+    return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
+
+
+def attachment_title(doc: Entry, list_id: str) -> str:
+    """A project list's title: its attachment's, else its document's short title."""
+    att = next((a for a in doc.record.attachments if a.projects == list_id), None)
+    return att.title if att else doc.record.short_title  # type: ignore[no-any-return]
+
+
+def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    list_id = e.list or ""
+    doc = corpus.document(list_id)
+    related_ids = {x.id for x in corpus.related(e.id)}
+    # The prohibitions that bind this task: its own list's and the national plan's, same subject.
+    scope = [list_id] + [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+    return {"section": next(s for s in doc.sections if s.number == e.record.section),
+            "units": corpus.units_of_task(e.id),
+            "same_subject_negatives": [n for n in corpus.negatives_of_subjects(e.subjects, scope)
+                                       if n.id not in related_ids],
+            "neighbours": _neighbours(corpus.items_of_list(list_id), e)}
+
+
+def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Context:
+    items = corpus.items_of_list(doc.id)
+    return {"doc": doc, "d": doc.record, "items": items,
+            "negatives": [e for e in corpus.of_kind("negative") if e.record.source.document == doc.id],
+            "cases": [e for e in corpus.of_kind("case") if e.record.document == doc.id],
+            "forms": {e.id: e for e in corpus.of_kind("form")},
+            "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)}
+
+
+def _project_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    list_id = e.list or ""
+    return {"neighbours": _neighbours(corpus.items_of_list(list_id), e),
+            "list_title": attachment_title(corpus[list_id], list_id)}
+
+
+def _negative_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    src = e.record.source
+    return {"doc": corpus[src.document],
+            "source_task": corpus.entries.get(f"{src.document}/{src.task}") if src.task else None}
+
+
+def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    lead, support = corpus.tasks_of_unit(e.id)
+    return {"lead": lead, "support": support}
+
+
+def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    names = [e.record.term, *e.record.aliases]
+    kinds = {k.name for k in KINDS.values() if k.uses_terms}
+    uses = [x for x in corpus.entries.values() if x.kind in kinds and any(n in x.text for n in names)]
+    return {"docs": [corpus[d] for d in e.record.sources], "uses": uses[:TERM_USES_SHOWN], "uses_total": len(uses)}
+
+
+def downloads_with_sizes(entry: Entry, sizes: dict[str, int]) -> list[dict[str, str]]:
+    """The files built for a form or case: [{'format', 'url', 'name', 'size_text'}]."""
+    from .downloads import downloads_of
+    out = []
+    for item in downloads_of(entry):
+        size = sizes.get(item["url"])
+        out.append({**item, "size_text": f"{size / 1024:.1f} KB" if size else ""})
+    return out
+
+
+def _form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> Context:
+    rec = form.record
+    doc = corpus[rec.document]
+    reqs = [r for r in doc.record.requirements if r.kind in ("截止时间", "报送方式", "报送材料", "申报数量", "字数")]
+    options = {"pilot_types": [p.name for p in doc.record.pilot_types], "case_types": doc.record.case_types,
+               "projects": [f"{e.number}. {e.text}" for e in corpus.of_kind("project")
+                            if any(a.projects == e.list for a in doc.record.attachments)]}
+    return {"doc": doc, "requirements": reqs, "options": options, "quotas": doc.record.quotas,
+            "word_limits": doc.record.word_limits, "downloads": downloads_with_sizes(form, sizes)}
+
+
+def _case_context(corpus: Corpus, case: Entry, sizes: dict[str, int]) -> Context:
+    sections = []
+    for s in case.record.sections:
+        measures = []
+        for m in s.measures:
+            mid = f"{case.id}/{s.number}-{m.number}"
+            measures.append((corpus[mid], corpus.links_from(mid), corpus.links_to(mid)))
+        sections.append((s, measures))
+    return {"doc": corpus[case.record.document], "sections": sections, "downloads": downloads_with_sizes(case, sizes)}
+
+
+# --- the table ------------------------------------------------------------------------------
+# Row order is the order of the home page's counts, `kb stats`, the open data and the record pages.
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("document", "文件", "documents", "documents", "document.html", build_documents,
+         search_order=7, search_text=_document_search, json_fields=_document_json,
+         page_title=lambda e: e.record.short_title, context=_document_context),
+    Kind("project", "试点项目", "projects", "projects", "project.html", build_projects,
+         search_order=1, search_tags=True, number_words=("项目{n}", "项目库{n}", "试点项目{n}", "第{n}项", "{n}"),
+         json_fields=_numbered_json, tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False,
+         message_name=lambda e: f"project {e.number}", context=_project_context),
+    Kind("task", "重点任务", "tasks", "tasks", "task.html", build_tasks,
+         search_order=0, search_tags=True, search_text=_task_search, number_words=("任务{n}", "第{n}项", "{n}"),
+         json_fields=_task_json, tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False,
+         message_name=lambda e: f"task {e.number}", context=_task_context),
+    Kind("unit", "责任单位", "units", "units", "unit.html", build_units,
+         search_order=6, search_text=_unit_search, json_fields=_unit_json, sidebar_toc=False,
+         message_name=lambda e: f"unit {e.title}", context=_unit_context),
+    Kind("negative", "负面清单", "negative", "negative", "negative.html", build_negatives,
+         search_order=2, search_tags=True, search_text=_negative_search, json_fields=_negative_json,
+         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, page_title=lambda e: f"负面清单：{e.title}",
+         context=_negative_context),
+    Kind("case", "典型案例", "cases", "cases", "case.md", build_cases,
+         search_order=3, search_text=_case_search, json_fields=_case_json, tagged=True, context=_case_context),
+    Kind("measure", "案例举措", None, "cases", None, None,
+         search_order=4, search_text=_measure_search, exported=False, on_hubs=True, uses_terms=True,
+         message_name=lambda e: f"case {e.parent}", anchor_in_parent="m-", parent_kind="case"),
+    Kind("form", "表格", "forms", "forms", "form.md", build_forms, index_folder="downloads",
+         search_order=8, search_text=_form_search, json_fields=_form_json, context=_form_context),
+    Kind("term", "术语", "glossary", "glossary", "term.md", build_terms,
+         search_order=5, context=_term_context),
+)}
+
+
+def of(*, has: str) -> list[Kind]:
+    """The kinds whose flag `has` is true, in table order: of(has='on_hubs')."""
+    return [k for k in KINDS.values() if getattr(k, has)]
+

@@ -1,0 +1,72 @@
+"""Where everything is: the one owner of docs paths and site URLs.
+
+A page has a docs path ('tasks/taoyuan-2022/44.md'); its site URL follows from it the way
+directory-style sites do ('tasks/taoyuan-2022/44/', or 'tasks/taoyuan-2022/44.html' for the
+offline edition). Entries hold ids; their paths come from their kind's folder (kb.kinds).
+Nothing else builds a path string.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .corpus import SUBJECT_SLUGS
+
+if TYPE_CHECKING:
+    from .corpus import Entry
+
+HOME = "index.md"
+TAGS = "tags.md"
+ABOUT = "about.md"
+OFFLINE_ZIP = "downloads/kb-offline.zip"
+OPEN_DATA = "downloads/kb.json"
+
+
+def page_path(entry: Entry) -> str:
+    """The docs path of an entry's page; an entry shown inside its parent's page gets an #anchor."""
+    from .kinds import KINDS
+    kind = KINDS[entry.kind]
+    if kind.anchor_in_parent:
+        parent_id, _, own = entry.id.partition("/")
+        return f"{KINDS[kind.parent_kind or ''].folder}/{parent_id}.md#{kind.anchor_in_parent}{own}"
+    return f"{kind.folder}/{entry.id}.md"
+
+
+def url(entry: Entry, dir_urls: bool = True) -> str:
+    """The entry's site URL, as published (kb.json, CSV, search)."""
+    return site_url(page_path(entry), dir_urls)
+
+
+def index_path(kind: str, list_id: str | None = None) -> str:
+    """The page listing a kind's records (or one list's items)."""
+    from .kinds import KINDS
+    folder = KINDS[kind].index_folder
+    return f"{folder}/{list_id}/index.md" if list_id else f"{folder}/index.md"
+
+
+def hub_path(subject: str) -> str:
+    return f"subjects/{SUBJECT_SLUGS[subject]}.md"
+
+
+def original_path(doc_id: str) -> str:
+    """A document's source copy, as one page."""
+    return f"documents/{doc_id}/original.md"
+
+
+def download_path(entry: Entry, ext: str) -> str:
+    """A generated file offered on an entry's page (a form, or a case in the case template)."""
+    return f"downloads/cases/{entry.id}.{ext}" if entry.kind == "case" else f"downloads/{entry.id}.{ext}"
+
+
+def export_path(kind: str) -> str:
+    return f"downloads/{kind}.csv"
+
+
+def site_url(path: str, dir_urls: bool = True) -> str:
+    """Docs path → the page's site URL ('a/b.md' → 'a/b/' or 'a/b.html'; 'a/index.md' → 'a/')."""
+    path, _, anchor = path.partition("#")
+    stem = path[:-3]
+    if dir_urls:
+        link = "" if stem == "index" else (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+    else:
+        link = stem + ".html"
+    return link + (f"#{anchor}" if anchor else "")

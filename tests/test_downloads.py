@@ -16,7 +16,7 @@ from docx.shared import Mm, Pt
 
 from conftest import ROOT
 from kb.site import Site
-from kb.routes import url  # noqa: E402
+from kb.routes import url as url_of  # noqa: E402
 
 
 def open_docx(site: Path, name: str):
@@ -160,7 +160,7 @@ def test_files_are_byte_identical_across_builds(site):
 def test_form_pages_offer_the_files_with_sizes(site, corpus):
     from bs4 import BeautifulSoup
     for form in corpus.of_kind("form"):
-        soup = BeautifulSoup((site / url(form) / "index.html").read_text(encoding="utf-8"), "html.parser")
+        soup = BeautifulSoup((site / url_of(form) / "index.html").read_text(encoding="utf-8"), "html.parser")
         link = soup.select_one("a.kb-download")
         assert link["href"].endswith(f"{form.id}.{form.record.format}")
         assert "KB" in soup.select_one(".kb-size").get_text()

@@ -16,7 +16,7 @@ from conftest import ROOT
 import kb.search
 from kb.forked import Forked
 from kb.search import SEPARATOR, CliSearch, index_documents, segment_text
-from kb.routes import url  # noqa: E402
+from kb.routes import url as url_of  # noqa: E402
 
 QUERIES = yaml.safe_load((ROOT / "tests" / "search_queries.yml").read_text(encoding="utf-8"))["queries"]
 RESULTS_FILE = ROOT / "tests" / ".search-timings.json"
@@ -98,14 +98,14 @@ def test_built_index_uses_the_same_documents(site, corpus):
     locations = [d["location"] for d in index["docs"]]
     assert len(locations) == len(set(locations))
     for e in corpus.of_kind("task"):
-        assert url(e) in locations
+        assert url_of(e) in locations
     from mkdocs.config import load_config
     config = load_config(str(ROOT / "mkdocs.yml"))
     assert config.plugins["material/search"].config.separator == SEPARATOR
 
 
 def _result_ids(page, corpus) -> list[str]:
-    by_url = {url(e): e.id for e in corpus.entries.values()}
+    by_url = {url_of(e): e.id for e in corpus.entries.values()}
     ids = []
     for a in page.query_selector_all("li.md-search-result__item > a")[:10]:
         parts = urlsplit(a.get_attribute("href"))

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from kb.corpus import SUBJECT_SLUGS
 from kb.models import SUBJECTS
-from kb.routes import url  # noqa: E402
+from kb.routes import url as url_of  # noqa: E402
 
 PAGE_KINDS = ("document", "project", "task", "unit", "negative", "case", "form", "term")
 
@@ -44,10 +44,10 @@ def content_links(site: Path, url: str) -> set[str]:
 def test_every_record_has_one_page_at_its_url(site, corpus):
     for kind in PAGE_KINDS:
         for e in corpus.of_kind(kind):
-            soup = html_of(site, url(e))
+            soup = html_of(site, url_of(e))
             assert content(soup).h1, e.id
     for m in corpus.of_kind("measure"):
-        page, anchor = url(m).split("#")
+        page, anchor = url_of(m).split("#")
         assert html_of(site, page).find(id=anchor), m.id
     # no stray item pages: the task and project folders hold exactly the records
     for kind, folder in (("task", "tasks/taoyuan-2022"), ("project", "projects/hubei-2024")):
@@ -82,8 +82,8 @@ def test_tags_on_record_pages_and_the_tags_page_agree(site, corpus):
     for e in corpus.entries.values():
         if e.kind in ("task", "project", "negative", "case"):
             for tag in corpus.tags_of(e.id):
-                expected.setdefault(tag, set()).add(url(e))
-            chips = [a.get_text() for a in content(html_of(site, url(e))).select("nav.md-tags a.md-tag")]
+                expected.setdefault(tag, set()).add(url_of(e))
+            chips = [a.get_text() for a in content(html_of(site, url_of(e))).select("nav.md-tags a.md-tag")]
             assert chips == corpus.tags_of(e.id), e.id
     assert listed == expected and len(expected) >= 10
 
@@ -113,7 +113,7 @@ def test_task_page_shows_metadata_and_reaches_related_records(site, corpus):
     links = content_links(site, "tasks/taoyuan-2022/44/")
     assert "projects/hubei-2024/15/" in links
     assert "cases/sample-xx/#m-4-3" in links
-    student_negatives = {url(e) for e in corpus.of_kind("negative") if "学生" in e.subjects}
+    student_negatives = {url_of(e) for e in corpus.of_kind("negative") if "学生" in e.subjects}
     assert student_negatives <= links
 
 
@@ -128,7 +128,7 @@ def test_hub_lists_exactly_its_records(site, corpus, subject):
     url = f"subjects/{SUBJECT_SLUGS[subject]}/"
     links = content_links(site, url)
     grouped = corpus.of_subject(subject)
-    expected = {url(e) for k in ("project", "task", "negative", "measure") for e in grouped.get(k, [])}
+    expected = {url_of(e) for k in ("project", "task", "negative", "measure") for e in grouped.get(k, [])}
     item_links = {u for u in links if u.split("/")[0] in ("projects", "tasks", "negative", "cases")}
     assert item_links == expected
 
@@ -136,16 +136,16 @@ def test_hub_lists_exactly_its_records(site, corpus, subject):
 def test_reverse_links_appear_on_both_ends(site, corpus):
     for a, b in corpus.links:
         ea, eb = corpus[a], corpus[b]
-        page_a = url(ea) if ea.kind != "measure" else url(ea).split("#")[0]
-        page_b = url(eb) if eb.kind != "measure" else url(eb).split("#")[0]
-        assert url(eb) in content_links(site, page_a), (a, b)
-        assert url(ea) in content_links(site, page_b), (b, a)
+        page_a = url_of(ea) if ea.kind != "measure" else url_of(ea).split("#")[0]
+        page_b = url_of(eb) if eb.kind != "measure" else url_of(eb).split("#")[0]
+        assert url_of(eb) in content_links(site, page_a), (a, b)
+        assert url_of(ea) in content_links(site, page_b), (b, a)
 
 
 def test_unit_pages_list_exactly_their_tasks(site, corpus):
     for unit in corpus.of_kind("unit"):
         lead, support = corpus.tasks_of_unit(unit.id)
-        soup = content(html_of(site, url(unit)))
+        soup = content(html_of(site, url_of(unit)))
         sections = {h.get_text().strip(): h for h in soup.find_all("h2")}
         for title, tasks in (("牵头的任务", lead), ("配合的任务", support)):
             table = sections[title].find_next_sibling()
@@ -217,9 +217,9 @@ def test_open_data_matches_the_corpus(site, corpus):
     assert set(records) == {e.id for e in expected}
     for e in expected:
         r = records[e.id]
-        assert r["kind"] == e.kind and r["title"] == e.title and r["url"] == url(e)
+        assert r["kind"] == e.kind and r["title"] == e.title and r["url"] == url_of(e)
         assert r["subjects"] == list(e.subjects)
-        assert (site / url(e) / "index.html").is_file()
+        assert (site / url_of(e) / "index.html").is_file()
         for target in r["links"]:
             assert target in records, (e.id, target)
     t44 = records["taoyuan-2022/44"]

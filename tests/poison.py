@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel
 
 from kb.models import FILE_KINDS
-from kb.validate import FOLDERS, SINGLE_FILES
+from kb.kinds import data_locations
 
 MARK = "kbpwn"
 
@@ -86,7 +86,7 @@ def poisoned_data(dest: Path, source: Path) -> tuple[Path, Poisoner]:
     # Glossary terms are found in the rendered text, so a term must stay a word the text contains (its
     # definition, shown in the tooltip, is poisoned); tag keywords likewise must occur in the records.
     poisoner = Poisoner(skip={("Term", "term"), ("Term", "aliases"), ("Tag", "keywords")})
-    kinds = {**{name: kind for name, kind in SINGLE_FILES.items()}, **{f"{d}/": k for d, k in FOLDERS.items()}}
+    kinds = data_locations()
     for path in sorted(data.rglob("*.yml")):
         rel = path.relative_to(data).as_posix()
         kind = kinds.get(rel) or kinds.get(rel.split("/")[0] + "/")

@@ -10,7 +10,9 @@ from . import routes
 from .corpus import Corpus, Entry
 from .kinds import KINDS
 
-EXPORT_KINDS = tuple(k.name for k in KINDS.values() if k.exported)
+def exported_kinds() -> list[str]:
+    """The kinds in kb.json and with a CSV file, in table order."""
+    return [k.name for k in KINDS.values() if k.exported]
 
 
 def _links(corpus: Corpus, entry: Entry) -> list[str]:
@@ -34,7 +36,7 @@ def record_json(corpus: Corpus, entry: Entry) -> dict[str, Any]:
 
 
 def export_json(corpus: Corpus) -> bytes:
-    records = [record_json(corpus, e) for kind in EXPORT_KINDS for e in corpus.of_kind(kind)]
+    records = [record_json(corpus, e) for kind in exported_kinds() for e in corpus.of_kind(kind)]
     return (json.dumps({"records": records}, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -67,6 +69,6 @@ def export_csv(corpus: Corpus, kind: str) -> bytes:
 
 def export_files(corpus: Corpus) -> dict[str, bytes]:
     files = {routes.OPEN_DATA: export_json(corpus)}
-    for kind in EXPORT_KINDS:
+    for kind in exported_kinds():
         files[routes.export_path(kind)] = export_csv(corpus, kind)
     return files

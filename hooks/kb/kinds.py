@@ -49,6 +49,7 @@ class Kind:
     folder: str                     # its pages: FOLDER/ID.md
     template: str | None            # its page's template in overrides/pages/; None: no page of its own
     build: Callable[[Building], Built] | None = None  # entries (and problems) from the loaded records
+    data_file: str = ""             # where under data/: 'negative.yml', or 'tasks/' for a folder of files
     index_folder: str = ""          # the page listing the kind: INDEX_FOLDER/index.md (default: folder)
     searchable: bool = True         # one search document per record
     search_order: int = 0           # position in the search index (a page before the sections inside it)
@@ -342,33 +343,50 @@ def _case_context(corpus: Corpus, case: Entry, sizes: dict[str, int]) -> Context
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("document", "文件", "documents", "documents", "document.html", build_documents,
+         data_file="documents.yml",
          search_order=7, search_text=_document_search, json_fields=_document_json,
          page_title=lambda e: e.record.short_title, context=_document_context),
     Kind("project", "试点项目", "projects", "projects", "project.html", build_projects,
+         data_file="projects/",
          search_order=1, search_tags=True, number_words=("项目{n}", "项目库{n}", "试点项目{n}", "第{n}项", "{n}"),
          json_fields=_numbered_json, tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False,
          message_name=lambda e: f"project {e.number}", context=_project_context),
     Kind("task", "重点任务", "tasks", "tasks", "task.html", build_tasks,
+         data_file="tasks/",
          search_order=0, search_tags=True, search_text=_task_search, number_words=("任务{n}", "第{n}项", "{n}"),
          json_fields=_task_json, tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False,
          message_name=lambda e: f"task {e.number}", context=_task_context),
     Kind("unit", "责任单位", "units", "units", "unit.html", build_units,
+         data_file="units/",
          search_order=6, search_text=_unit_search, json_fields=_unit_json, sidebar_toc=False,
          message_name=lambda e: f"unit {e.title}", context=_unit_context),
     Kind("negative", "负面清单", "negative", "negative", "negative.html", build_negatives,
+         data_file="negative.yml",
          search_order=2, search_tags=True, search_text=_negative_search, json_fields=_negative_json,
          tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, page_title=lambda e: f"负面清单：{e.title}",
          context=_negative_context),
     Kind("case", "典型案例", "cases", "cases", "case.md", build_cases,
+         data_file="cases/",
          search_order=3, search_text=_case_search, json_fields=_case_json, tagged=True, context=_case_context),
     Kind("measure", "案例举措", None, "cases", None, None,
          search_order=4, search_text=_measure_search, exported=False, on_hubs=True, uses_terms=True,
          message_name=lambda e: f"case {e.parent}", anchor_in_parent="m-", parent_kind="case"),
     Kind("form", "表格", "forms", "forms", "form.md", build_forms, index_folder="downloads",
+         data_file="forms.yml",
          search_order=8, search_text=_form_search, json_fields=_form_json, context=_form_context),
     Kind("term", "术语", "glossary", "glossary", "term.md", build_terms,
+         data_file="glossary.yml",
          search_order=5, context=_term_context),
 )}
+
+
+# Data files that hold no records of a kind: topic tags and search words.
+AUX_FILES = {"tags.yml": "tags", "search.yml": "search"}
+
+
+def data_locations() -> dict[str, str]:
+    """Where each file kind lives under data/: {'negative.yml': 'negative', 'tasks/': 'tasks', …}."""
+    return {**{k.data_file: k.data for k in KINDS.values() if k.data and k.data_file}, **AUX_FILES}
 
 
 def of(*, has: str) -> list[Kind]:

@@ -20,12 +20,13 @@ from .pages import Page
 from .text import attr, cn_date, cn_number, fragment, html_text, md_text, tag_anchor
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
+TEMPLATE_DIRS: tuple[Path, ...] = (TEMPLATES,)  # searched in order (a test adds a kind's template this way)
 
 
 @lru_cache(maxsize=None)
-def environment(folder: str = str(TEMPLATES), html_output: bool = False) -> jinja2.Environment:
+def environment(folders: tuple[Path, ...], html_output: bool = False) -> jinja2.Environment:
     """Markdown templates (*.md) escape every value as Markdown text; HTML templates (*.html) as HTML."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
                              finalize=html_text if html_output else md_text, autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, text=md_text,
@@ -75,14 +76,14 @@ def _helpers(page: Page, dir_urls: bool) -> dict:
             "subject_slugs": SUBJECT_SLUGS, "md": md_text}
 
 
-def render_body(page: Page, folder: Path = TEMPLATES, dir_urls: bool = True) -> str:
+def render_body(page: Page, dir_urls: bool = True) -> str:
     """The page's article: HTML (or, for a Markdown template, Markdown for the site generator)."""
     html_output = page.template.endswith(".html")
     helpers = _helpers(page, dir_urls)
-    template = environment(str(folder), html_output).get_template(page.template)
+    template = environment(TEMPLATE_DIRS, html_output).get_template(page.template)
     body = template.render(**page.context, **helpers, page_title=page.title)
     if page.tags:  # above the title, as Material's tags plugin would put them
-        body = environment(str(folder), True).get_template("_tags.html").render(
+        body = environment(TEMPLATE_DIRS, True).get_template("_tags.html").render(
             tags=page.tags, href=helpers["href"]) + "\n" + ("" if html_output else "\n") + body
     # An HTML page is one raw HTML block: valid Markdown for any generator, and the MkDocs hook
     # hands it to the theme directly instead of running it through Python-Markdown.

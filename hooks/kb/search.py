@@ -37,7 +37,11 @@ _QUOTED = re.compile(r"[“\"]([\u4e00-\u9fff0-9A-Za-z+]{2,8})[”\"]")
 
 FIELDS = {"title": 1000.0, "text": 1.0, "tags": 1_000_000.0, "keywords": 5000.0}
 # Order matters to the worker: a page (the case) must come before its sections (the measures).
-RECORD_KINDS = tuple(k.name for k in sorted(KINDS.values(), key=lambda k: k.search_order) if k.searchable)
+def record_kinds() -> list[str]:
+    """The searchable kinds in index order (kb.kinds: search_order)."""
+    return [k.name for k in sorted(KINDS.values(), key=lambda k: k.search_order) if k.searchable]
+
+
 AGGREGATE_BOOST = 0.2  # home, hubs and lists: found, but after the records they list
 
 
@@ -134,7 +138,7 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
     words = domain_words(corpus)
     configure_jieba(words)
     docs = []
-    for kind in RECORD_KINDS:
+    for kind in record_kinds():
         for e in corpus.of_kind(kind):
             text = KINDS[kind].search_text(corpus, e)
             found = [w for w in words if w in text or w in e.title]

@@ -15,14 +15,25 @@ from typing import Any, Literal, get_args, overload
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from .kinds import data_locations
 from .load import LineDict, LineList, Problem, parse_yaml
-from .models import (FILE_KINDS, Block, Case, Document, Form, Negative, Project, Record, SearchFile, Tag, Task,
-                     Term, Unit)
+from .models import (
+    FILE_KINDS,
+    Block,
+    Case,
+    Document,
+    Form,
+    Negative,
+    Project,
+    Record,
+    SearchFile,
+    Tag,
+    Task,
+    Term,
+    Unit,
+)
 
-# Where each kind lives: a single file, or a folder of files (one per list/region).
-SINGLE_FILES = {"documents.yml": "documents", "negative.yml": "negative", "forms.yml": "forms",
-                "glossary.yml": "glossary", "tags.yml": "tags", "search.yml": "search"}
-FOLDERS = {"projects": "projects", "tasks": "tasks", "units": "units", "cases": "cases"}
+# Folders of data/ that hold no records (where each file kind lives: kb.kinds.data_locations).
 NOT_DATA = {"schema", "sources"}
 # A record's context: the fields of the file it is in besides the records (a projects file's `list`), as read.
 Context = dict[str, Any]
@@ -97,22 +108,21 @@ def suggest(word: object, choices: Iterable[object]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-SINGULAR = {"documents": "document", "negative": "negative", "cases": "case", "forms": "form", "glossary": "term",
-            "tasks": "task", "projects": "project", "units": "unit", "tags": "tag", "search": "search"}
+def _singular(file_kind: str) -> str:
+    """The record kind a file kind holds ('tasks' → 'task'; 'tags' → 'tag')."""
+    from .kinds import KINDS
+    return next((k.name for k in KINDS.values() if k.data == file_kind), file_kind.removesuffix("s"))
 
 
 def record_label(kind: str, raw: object) -> str:
-    """How a record is named in messages: 'task 44', 'project 15', 'unit 县教育局', 'negative ty-7'."""
+    """How a record is named in messages, by what identifies it: 'task 44', 'unit 县教育局', 'negative ty-7'."""
+    singular = _singular(kind)
     if not isinstance(raw, dict):
-        return SINGULAR.get(kind, kind)
-    if kind in ("tasks", "projects") and "number" in raw:
-        return f"{kind[:-1]} {raw['number']}"
-    if kind == "units" and "name" in raw:
-        return f"unit {raw['name']}"
-    if kind == "tags" and "name" in raw:
-        return f"tag {raw['name']}"
-    singular = SINGULAR.get(kind, kind)
-    return f"{singular} {raw['id']}" if "id" in raw else singular
+        return singular
+    for key in ("number", "name", "id"):
+        if key in raw:
+            return f"{singular} {raw[key]}"
+    return singular
 
 
 def _path_text(loc: tuple[str | int, ...]) -> str:
@@ -226,8 +236,8 @@ def declared_refs(raw: bytes) -> set[str]:
 def _kind_of(path: Path, data_dir: Path) -> str | None:
     rel = path.relative_to(data_dir)
     if len(rel.parts) == 1:
-        return SINGLE_FILES.get(rel.name)
-    return FOLDERS.get(rel.parts[0]) if len(rel.parts) == 2 else None
+        return data_locations().get(rel.name)
+    return data_locations().get(rel.parts[0] + "/") if len(rel.parts) == 2 else None
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -248,7 +258,7 @@ def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list
             continue
         kind = _kind_of(path, data_dir)
         if kind is None:
-            where = ", ".join(list(SINGLE_FILES) + [f"{d}/*.yml" for d in FOLDERS])
+            where = ", ".join((f"{name}*.yml" if name.endswith("/") else name) for name in data_locations())
             problems.append(Problem(shown, 1, "file", f"is not a known data file; data files are {where}"))
             continue
         value, found = parse_yaml(path, shown)

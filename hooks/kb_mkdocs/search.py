@@ -22,7 +22,7 @@ from typing import Any
 
 from kb import routes
 from kb.corpus import Corpus
-from kb.search import AGGREGATE_BOOST, FIELDS, RECORD_KINDS, SEPARATOR, index_documents, resegment_html, segment_text
+from kb.search import AGGREGATE_BOOST, FIELDS, record_kinds, SEPARATOR, index_documents, resegment_html, segment_text
 
 
 def write_site_index(corpus: Corpus, dir_urls: bool, inbox: Callable[[], dict[str, Any]]) -> bool:
@@ -45,7 +45,7 @@ def merge_into_material_index(index: dict, corpus: Corpus, records: list[dict], 
                               page_titles: dict[str, str] | None = None) -> dict:
     """Our record documents (index_documents), one damped title entry per other generated page (home, hubs, lists),
     and Material's own entries, which are only the hand-written pages' (generated pages are excluded)."""
-    record_pages = {routes.url(e, dir_urls).split("#")[0] for k in RECORD_KINDS for e in corpus.of_kind(k)}
+    record_pages = {routes.url(e, dir_urls).split("#")[0] for k in record_kinds() for e in corpus.of_kind(k)}
     about = routes.site_url(routes.ABOUT, dir_urls)
     kept = []
     for doc in index["docs"]:

@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 MKDOCS := $(VENV)/bin/mkdocs
+# kb and kb_mkdocs are installed into the venv (editable, pyproject.toml); PYTHONPATH still points at this
+# checkout's hooks/ so that a copy of the checkout (the tests make some) runs its own code, not the venv's.
 export PYTHONPATH := $(CURDIR)/hooks
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve build offline bench validate stats schema test system-deps clean
+.PHONY: serve build offline bench validate stats schema lint site-digest test system-deps clean
 
 # Debian packages the tests drive: Chromium (browser tests), LibreOffice and poppler
 # (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese), nginx (publishing).
@@ -20,12 +22,18 @@ $(PY):
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt $(PY)
+$(VENV)/.runtime: requirements.txt pyproject.toml $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.testdeps: $(VENV)/.runtime requirements-test.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+$(VENV)/.lintdeps: $(VENV)/.runtime requirements-lint.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-lint.txt
 	touch $@
 
 ## serve: build the site and serve it on http://127.0.0.1:8000 (rebuilds on edits; with bad data it keeps
@@ -65,8 +73,17 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-## test: the whole suite (unit, build, download and browser tests)
-test: $(VENV)/.testdeps system-deps
+## lint: ruff over hooks, tests and bench; mypy over the core (strict) and the MkDocs adapter
+lint: $(VENV)/.lintdeps
+	$(VENV)/bin/ruff check hooks tests bench
+	$(VENV)/bin/mypy
+
+## site-digest: after an intended change of the output, rewrite tests/expected/site.sha256 (see tests/site_digest.py)
+site-digest: $(VENV)/.testdeps
+	$(PY) tests/site_digest.py
+
+## test: lint, then the whole suite (unit, build, download and browser tests)
+test: $(VENV)/.testdeps system-deps lint
 	$(PY) -m pytest -q tests
 
 # .site-new/.site-old/.site-offline/.kb-offline.zip: temp names of builds before hooks/kb_build.py.

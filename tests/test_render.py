@@ -1,42 +1,67 @@
-"""Unit tests of the core's text handling: escaping, restorations, tooltips, dates."""
+"""Unit tests of the core's text handling: escaping, restorations, heading ids, links, tooltips, dates."""
 from __future__ import annotations
 
 import html
+import re
 
 import markdown
+import pytest
+from mkdocs.utils import get_relative_url
 
 from kb.glossary import Glossary
-from kb.render import toc_tokens
-from kb.text import cn_date, md_text
-
-EXTENSIONS = ["abbr", "admonition", "attr_list", "def_list", "md_in_html", "tables"]
+from kb.render import environment, heading_ids, relative_url, toc_tokens
+from kb.text import cn_date
 
 
-def to_html(md: str) -> str:
-    return markdown.markdown(md, extensions=EXTENSIONS)
+def render(source: str, **values) -> str:
+    """A template in the pages' environment (every printed value escaped as HTML text)."""
+    return environment().from_string(source).render(**values)
 
 
 HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '[x](javascript:alert(1))',
            '# 标题', '| a | b |', '*强调* `代码` <!-- 注释', '{{ x }} {% if %}', '1. 列表', '> 引用',
-           '\\ 反斜杠 _下划线_ ~~删除~~', 'a & b "引号" \'单引号\'', '*[HTML]: 缩写定义']
+           '\\ 反斜杠 _下划线_ ~~删除~~', 'a & b "引号" \'单引号\'', '*[HTML]: 缩写定义', '</p><p>', '&lt;已转义&gt;']
 
 
 def test_hostile_text_renders_literally():
     for text in HOSTILE:
-        out = to_html(f"前文 {md_text(text)}")
-        assert out.startswith("<p>") and out.endswith("</p>") and out.count("<") == 2, (text, out)
+        out = render("<p>前文 {{ x }}</p>", x=text)
+        assert out.count("<") == 2, (text, out)
         assert html.unescape(out[3:-4]) == f"前文 {text}", (text, out)
 
 
-def test_hostile_text_keeps_table_columns():
-    row = f"| {md_text('a | b')} | {md_text('<b>c</b>')} |"
-    html = to_html("| 甲 | 乙 |\n|---|---|\n" + row)
-    assert html.count("<td>") == 2 and "<b>" not in html
+def test_hostile_text_stays_inside_an_attribute():
+    for text in HOSTILE:
+        out = render('<a title="{{ x }}">甲</a>', x=text)
+        assert out.count('"') == 2 and out.endswith(">甲</a>"), (text, out)
 
 
 def test_restored_characters_become_marked_spans():
-    html = to_html(str(md_text("完善〖县〗委")))
-    assert '<span class="kb-restored"' in html and ">县</span>委" in html
+    out = render("<p>{{ x }}</p>", x="完善〖县〗委")
+    assert '<span class="kb-restored"' in out and ">县</span>委" in out
+
+
+@pytest.mark.parametrize("headings", [
+    [(1, "评价改革知识库", None), (2, "本库收录", None), (2, "截止时间", None)],
+    [(1, "1+X", None), (2, "出现于", None)],
+    [(1, "XX市 & XX区 <b>", None), (2, "甲", "s-1"), (2, "s 1", None), (2, "XX", None), (3, "Ｘ２", None)],
+    [(2, "a_1", None), (2, "a_1", None), (2, "甲", "_1"), (2, "乙", None), (2, "_1", None)],
+])
+def test_headings_without_an_id_get_python_markdowns_ids(headings):
+    body = "".join(f'<h{n}{f" id={chr(34)}{i}{chr(34)}" if i else ""}>{html.escape(t)}</h{n}>' for n, t, i in headings)
+    source = "\n\n".join("#" * n + " " + t.replace("<", "&lt;") + (f" {{#{i}}}" if i else "") for n, t, i in headings)
+    expected = re.findall(r'<h\d id="([^"]*)"', markdown.markdown(source, extensions=["attr_list", "toc"]))
+    assert re.findall(r'<h\d id="([^"]*)"', heading_ids(body)) == expected
+
+
+@pytest.mark.parametrize("url, here", [
+    ("glossary/wuwei/", "glossary/"), ("glossary/", "glossary/wuwei/"), ("subjects/schools/", ""),
+    ("downloads/kb.json", "downloads/"), ("documents/x/", "cases/"), ("cases/a/", "cases/a/"),
+    ("glossary/wuwei.html", "glossary/index.html"), ("glossary/index.html", "glossary/wuwei.html"),
+    ("downloads/forms/a.docx", "forms/a.html"), ("index.html", "tasks/t/1.html"),
+])
+def test_shortest_relative_urls_are_mkdocs_own(url, here):
+    assert relative_url(url, here) == get_relative_url(url, here)
 
 
 def test_chinese_dates():

@@ -28,6 +28,7 @@ class Page:
     hide_toc: bool = False
     toc: bool = True          # list the page's headings in the sidebar (a record page is short: only its title)
     aggregate: bool = True    # a page of many records (home, hub, list): searched by its title
+    entry: str | None = None  # the record whose page this is (a term's page does not explain the term)
 
 
 def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]:
@@ -35,7 +36,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     sizes = sizes or {}
     pages = [home_page(corpus)]
     pages += [hub_page(corpus, s) for s in SUBJECTS]
-    pages.append(Page(routes.index_path("document"), "documents.md", "政策文件",
+    pages.append(Page(routes.index_path("document"), "documents.html", "政策文件",
                       {"documents": corpus.of_kind("document")}))
     for doc in corpus.of_kind("document"):
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
@@ -50,22 +51,22 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
             pages.append(Page(routes.index_path("project", doc.id), "project_list.html",
                               doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
                               {"doc": doc, "projects": projects}))
-    pages.append(Page(routes.index_path("task"), "task_lists.md", "重点任务清单", {"lists": _lists_of(corpus, "task")}))
-    pages.append(Page(routes.index_path("project"), "project_lists.md", "试点项目库",
+    pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单", {"lists": _lists_of(corpus, "task")}))
+    pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
                       {"lists": _lists_of(corpus, "project")}))
     for kind in KINDS.values():
         if kind.template:
             pages += [record_page(corpus, entry, sizes) for entry in corpus.of_kind(kind.name)]
-    pages.append(Page(routes.index_path("case"), "cases.md", "典型案例",
+    pages.append(Page(routes.index_path("case"), "cases.html", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
     pages.append(Page(routes.index_path("unit"), "units.html", "责任单位", {"units": [
         (u, *corpus.tasks_of_unit(u.id)) for u in corpus.of_kind("unit")]}))
     pages.append(negative_list_page(corpus))
-    pages.append(Page(routes.index_path("term"), "glossary.md", "术语表", {"terms": sorted(
+    pages.append(Page(routes.index_path("term"), "glossary.html", "术语表", {"terms": sorted(
         corpus.of_kind("term"), key=lambda e: e.title)}))
     offline = sizes.get(routes.OFFLINE_ZIP)
-    pages.append(Page(routes.index_path("form"), "downloads.md", "表格下载", {
+    pages.append(Page(routes.index_path("form"), "downloads.html", "表格下载", {
         "forms": corpus.of_kind("form"), "offline_size": f"{offline / 1024 / 1024:.1f} MB" if offline else "",
         "exported": [k.name for k in KINDS.values() if k.exported]}))
     tagged: dict[str, list[Page]] = {}
@@ -95,7 +96,7 @@ def home_page(corpus: Corpus) -> Page:
                 deadlines.append((req.date, doc, req))
     deadlines.sort(key=lambda d: (d[0], d[1].id), reverse=True)
     hubs = [(s, SUBJECT_SLUGS[s], {k: len(v) for k, v in corpus.of_subject(s).items()}) for s in SUBJECTS]
-    return Page(routes.HOME, "home.md", "评价改革知识库", {
+    return Page(routes.HOME, "home.html", "评价改革知识库", {
         "counts": counts, "labels": {k.name: k.label for k in KINDS.values()}, "deadlines": deadlines, "hubs": hubs,
         "forms": corpus.of_kind("form"), "task_lists": _lists_of(corpus, "task"),
         "project_lists": _lists_of(corpus, "project")}, hide_toc=True)
@@ -145,4 +146,4 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["doc"] = corpus[entry.list]
     ctx.update(kind.context(corpus, entry, sizes or {}))
     return Page(routes.page_path(entry), kind.template, kind.page_title(entry), ctx, tags=tags, toc=kind.sidebar_toc,
-                aggregate=False)
+                aggregate=False, entry=entry.id)

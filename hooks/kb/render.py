@@ -1,13 +1,14 @@
-"""Render a Page to Markdown through the Jinja templates in overrides/pages/.
+"""Render a Page to HTML through the Jinja templates in overrides/pages/.
 
-Every printed value is escaped as text (`finalize=md_text`) unless a helper
-returns Markup on purpose (links, badges). Undefined names are errors.
+Every printed value is escaped as HTML text (`finalize=html_text`) unless a helper
+returns Markup on purpose (URLs escaped for attributes). Undefined names are errors.
 """
 from __future__ import annotations
 
 import html
 import posixpath
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,81 +18,127 @@ from markupsafe import Markup
 from . import routes
 from .corpus import SUBJECT_SLUGS, Entry
 from .pages import Page
-from .text import attr, cn_date, cn_number, fragment, html_text, md_text, tag_anchor
+from .text import attr, cn_date, cn_number, fragment, html_text, tag_anchor
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
 TEMPLATE_DIRS: tuple[Path, ...] = (TEMPLATES,)  # searched in order (a test adds a kind's template this way)
+# Pages whose templates were Markdown until they became HTML: their markup is still what Python-Markdown
+# made of them (no kb-html wrapper, no final newline), so that converting them changed no page.
+UNWRAPPED = frozenset({"case.html", "cases.html", "documents.html", "downloads.html", "form.html",
+                       "glossary.html", "home.html", "project_lists.html", "task_lists.html", "term.html"})
 
 
 @lru_cache(maxsize=None)
-def environment(folders: tuple[Path, ...], html_output: bool = False) -> jinja2.Environment:
-    """Markdown templates (*.md) escape every value as Markdown text; HTML templates (*.html) as HTML."""
+def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
-                             finalize=html_text if html_output else md_text, autoescape=True, trim_blocks=True,
+                             finalize=html_text, autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, text=md_text,
-                       h=html_text, tag_anchor=tag_anchor)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, h=html_text, tag_anchor=tag_anchor)
     return env
 
 
+def _url_parts(url: str) -> list[str]:
+    parts: list[str] = []
+    for part in url.split("/"):
+        if part == "..":
+            del parts[-1:]
+        elif part and part != ".":
+            parts.append(part)
+    return parts
+
+
+def relative_url(url: str, here: str) -> str:
+    """`url` relative to the page at `here` (both site URLs), the shortest way, as MkDocs writes the
+    target of a Markdown link (mkdocs.utils.get_relative_url)."""
+    folder, _, name = here.rpartition("/")
+    if "." in name:
+        here = folder
+    here_parts, parts = _url_parts(here), _url_parts(url)
+    common = 0
+    for a, b in zip(here_parts, parts):
+        if a != b:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(here_parts) - common) + parts[common:]) or "."
+    return rel + "/" if url.endswith("/") else rel
+
+
 def _helpers(page: Page, dir_urls: bool) -> dict:
-    here = posixpath.dirname(page.path)
     here_url = routes.site_url(page.path, dir_urls)
     here_dir = here_url if here_url.endswith("/") or not here_url else posixpath.dirname(here_url) + "/"
     up = "../" * here_dir.count("/")  # from this page's folder to the site root
 
-    def ref(target) -> Markup:
-        """Relative link target from this page to an entry, a URL or a docs path."""
-        if isinstance(target, Entry):
-            target = routes.page_path(target)
-        path, _, anchor = target.partition("#")
-        rel = posixpath.relpath(path, here or ".")
-        return Markup(rel + (f"#{anchor}" if anchor else ""))
-
-    def link(target, text=None) -> Markup:
-        label = text if text is not None else (target.title if isinstance(target, Entry) else target)
-        return Markup(f"[{md_text(label)}]({ref(target)})")
-
-    def subject_badges(subjects) -> Markup:
-        return Markup(" ".join(
-            f'[{md_text(s)}]({ref(f"subjects/{SUBJECT_SLUGS[s]}.md")}){{ .kb-badge .kb-subject }}'
-            for s in subjects))
-
-    def list_link(kind: str, list_id: str | None = None) -> Markup:
-        return ref(routes.index_path(kind, list_id))
-
-
     def href(target) -> Markup:
-        """Relative URL for raw HTML (MkDocs rewrites Markdown links, not these)."""
+        """Relative URL of an entry or a docs path ('x.md', 'x.md#a', 'downloads/x.zip')."""
         src = routes.page_path(target) if isinstance(target, Entry) else target
-        url = routes.site_url(src, dir_urls)
+        url = routes.site_url(src, dir_urls) if src.partition("#")[0].endswith(".md") else src
         # Up to the root, then down: always right, and far cheaper than relpath on 100,000 links.
         return attr((up + url) or "./")
 
-    def anchor(name: str) -> Markup:
-        """attr_list id for a heading ('{#' cannot be written in a Jinja template)."""
-        return Markup("{#" + str(attr(name)) + "}")
+    def rel(target) -> Markup:
+        """The same URL the shortest way ('x/' rather than '../here/x/'), as MkDocs wrote the links of the
+        pages that were Markdown (their markup is kept as it was; a few links a page, so the cost is nil)."""
+        src = routes.page_path(target) if isinstance(target, Entry) else target
+        path, _, anchor = src.partition("#")
+        url = routes.site_url(path, dir_urls) if path.endswith(".md") else path
+        return attr(relative_url(url, here_url) + (f"#{anchor}" if anchor else ""))
 
-    return {"ref": ref, "href": href, "anchor": anchor, "list_src": routes.index_path, "link": link, "badges": subject_badges, "list_link": list_link,
-            "subject_slugs": SUBJECT_SLUGS, "md": md_text}
+    return {"href": href, "rel": rel, "list_src": routes.index_path, "subject_slugs": SUBJECT_SLUGS}
 
 
 def render_body(page: Page, dir_urls: bool = True) -> str:
-    """The page's article: HTML (or, for a Markdown template, Markdown for the site generator)."""
-    html_output = page.template.endswith(".html")
+    """The page's article, as HTML."""
     helpers = _helpers(page, dir_urls)
-    template = environment(TEMPLATE_DIRS, html_output).get_template(page.template)
-    body = template.render(**page.context, **helpers, page_title=page.title)
+    env = environment(TEMPLATE_DIRS)
+    body = heading_ids(env.get_template(page.template).render(**page.context, **helpers, page_title=page.title))
     if page.tags:  # above the title, as Material's tags plugin would put them
-        body = environment(TEMPLATE_DIRS, True).get_template("_tags.html").render(
-            tags=page.tags, href=helpers["href"]) + "\n" + ("" if html_output else "\n") + body
-    # An HTML page is one raw HTML block: valid Markdown for any generator, and the MkDocs hook
-    # hands it to the theme directly instead of running it through Python-Markdown.
-    return f'<div class="kb-html">\n{body}</div>\n' if html_output else body
+        body = env.get_template("_tags.html").render(tags=page.tags, href=helpers["href"]) + "\n" + body
+    if page.template in UNWRAPPED:
+        return body.rstrip("\n")
+    # One raw HTML block: valid Markdown for any generator (the MkDocs hook hands it to the theme directly).
+    return f'<div class="kb-html">\n{body}</div>\n'
+
+
+_NO_ID_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+_ID = re.compile(r'\bid="([^"]*)"')
+_NUMBERED = re.compile(r"^(.*)_([0-9]+)$")
+_TAG = re.compile(r"<[^>]+>")
+_SLUG_DROP = re.compile(r"[^\w\s-]")
+_SLUG_SPACE = re.compile(r"[-\s]+")
+
+
+def slugify(text: str) -> str:
+    """Python-Markdown's toc slug: ASCII letters, digits, '_' and '-' of the text ('1+X' → '1x', Chinese → '')."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _SLUG_SPACE.sub("-", _SLUG_DROP.sub("", text).strip().lower())
+
+
+def heading_ids(body: str) -> str:
+    """Give each heading written without an id the id Python-Markdown's toc extension would: the slug of its
+    text, made unique with '_1', '_2'… against every id on the page ('' → '_1')."""
+    if _NO_ID_HEADING.search(body) is None:
+        return body
+    used = set(_ID.findall(body))
+
+    def unique(slug: str) -> str:
+        if slug in used or not slug:
+            numbered = _NUMBERED.match(slug)
+            base, n = (numbered.group(1), int(numbered.group(2))) if numbered else (slug, 0)
+            n += 1
+            while f"{base}_{n}" in used:
+                n += 1
+            slug = f"{base}_{n}"
+        used.add(slug)
+        return slug
+
+    def with_id(m: re.Match) -> str:
+        name = html.unescape(_TAG.sub("", m.group(2)).strip())
+        return f'<h{m.group(1)} id="{attr(unique(slugify(name)))}">{m.group(2)}</h{m.group(1)}>'
+
+    return _NO_ID_HEADING.sub(with_id, body)
 
 
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def toc_tokens(body: str) -> list[dict]:

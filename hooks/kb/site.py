@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import routes
 from .assemble import load_corpus
 from .corpus import Corpus
 from .downloads import BUILDERS, downloads_of
@@ -30,7 +29,6 @@ class RenderedPage:
     tags: list[str] = field(default_factory=list)
     hide_toc: bool = False         # the page asks for no sidebar table of contents
     aggregate: bool = False        # a page of many records (home, hub, list), found in search by its title
-    markdown: bool = False         # (until every template is HTML) `html` is Markdown for the generator
 
 
 @dataclass
@@ -67,18 +65,17 @@ class Site:
         bodies[0::2], bodies[1::2] = mine, theirs.result()
         out = []
         for page, body in zip(pages, bodies):
-            markdown = not page.template.endswith(".html")
-            tokens = [] if markdown else toc_tokens(body)
+            tokens = toc_tokens(body)
             # Without a toc, a page keeps its title as the one entry: the theme's "skip to content" link.
             toc = tokens if page.toc else [{**t, "children": []} for t in tokens[:1]]
-            out.append(RenderedPage(page.path, page.title, body, toc, page.tags, page.hide_toc, page.aggregate, markdown))
+            out.append(RenderedPage(page.path, page.title, body, toc, page.tags, page.hide_toc, page.aggregate))
         return out
 
     def _render(self, pages: list[Page], dir_urls: bool) -> list[str]:
         out = []
         for page in pages:
-            body = render_body(page, dir_urls=dir_urls)
-            out.append(self.glossary.annotate(body) if page.template.endswith(".html") else body)
+            # Glossary tooltips on first use; a term's own page does not explain the term to itself.
+            out.append(self.glossary.annotate(render_body(page, dir_urls=dir_urls), skip_term=page.entry))
         return out
 
     def download_files(self) -> dict[str, bytes]:
@@ -88,10 +85,3 @@ class Site:
                 for item in downloads_of(entry):
                     files[item["url"]] = BUILDERS[(entry.kind, item["format"])](self.corpus, entry)
         return files
-
-    def own_term(self, path: str) -> str | None:
-        """The term whose page this is (its glossary tooltip would point at itself)."""
-        for e in self.corpus.of_kind("term"):
-            if routes.page_path(e) == path:
-                return e.id
-        return None

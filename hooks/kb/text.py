@@ -1,9 +1,8 @@
-"""Turning data text into safe Markdown, and small formatting helpers.
+"""Turning data text into safe HTML, and small formatting helpers.
 
 Data text is text: it must never become markup. Every value a template prints
-goes through `md_text` (Jinja's finalize hook does it by default), which
-escapes HTML and every character Markdown or its extensions would act on, so
-`<script>`, `[x](javascript:…)`, `# `, `|` and `{{ }}` all show literally.
+goes through `html_text` (Jinja's finalize hook does it), which escapes it as
+HTML text, so `<script>` and `"` in data show literally.
 """
 from __future__ import annotations
 
@@ -14,22 +13,8 @@ from markupsafe import Markup
 
 from .models import RESTORE_CLOSE, RESTORE_OPEN
 
-# Python-Markdown's backslash-escapable characters (core + tables' '|'), and the HTML ones
-# (which become entities instead: a backslash before '&' would show).
-_HTML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;"}
-_SPECIAL = re.compile(r"""[\\`*_{}\[\]()#+\-.!|<>&"']""")
 _RESTORED = re.compile(f"{RESTORE_OPEN}([^{RESTORE_CLOSE}]*){RESTORE_CLOSE}")
 RESTORED_TITLE = "原网页脱漏、据上下文补全的字"
-
-
-def md_text(value: object) -> Markup:
-    """Escape any value for use inside a Markdown line (paragraph, list item or table cell)."""
-    if isinstance(value, Markup):
-        return value
-    text = str(value)
-    text = re.sub(r"\s*\n\s*", " ", text)  # a line break in data never starts a Markdown block
-    text = _SPECIAL.sub(lambda m: _HTML_ESCAPES.get(m.group(0)) or "\\" + m.group(0), text)
-    return Markup(_mark_restored(text))  # the markers are not special characters: still there
 
 
 def _mark_restored(escaped: str) -> str:
@@ -75,7 +60,7 @@ def cn_number(n: int) -> str:
 
 
 def html_text(value: object) -> Markup:
-    """Escape a value for raw HTML (inside a table built in HTML), showing restored characters."""
+    """Escape a value as HTML text (or an attribute value), showing restored characters."""
     if isinstance(value, Markup):
         return value
     return Markup(_mark_restored(html.escape(str(value), quote=True)))

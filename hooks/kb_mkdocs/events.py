@@ -119,11 +119,10 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if _site is None or ready is None:
         return markdown
     page.meta = page_meta(ready)  # without a YAML front matter to parse
-    if not ready.markdown:
-        # MkDocs would build a Python-Markdown instance just to pass the HTML through (~1 ms a page).
-        page.render = functools.partial(_render_ready, page, ready)
-        if _FRAMES:
-            page.meta["template"] = FRAMED_TEMPLATE
+    # MkDocs would build a Python-Markdown instance just to pass the HTML through (~1 ms a page).
+    page.render = functools.partial(_render_ready, page, ready)
+    if _FRAMES:
+        page.meta["template"] = FRAMED_TEMPLATE
     return markdown
 
 
@@ -147,10 +146,9 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     """Glossary tooltips on pages MkDocs rendered from Markdown (hand-written ones: docs/); kb's own
     pages come with theirs."""
-    ready = _pages.get(page.file.src_uri)
-    if _site is None or (ready is not None and not ready.markdown):
+    if _site is None or page.file.src_uri in _pages:
         return html
-    return _site.glossary.annotate(html, skip_term=_site.own_term(page.file.src_uri))
+    return _site.glossary.annotate(html)
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:

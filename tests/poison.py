@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from kb.models import FILE_KINDS
 from kb.kinds import data_locations
+from kb.models import FILE_KINDS
 
 MARK = "kbpwn"
 

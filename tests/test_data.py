@@ -10,8 +10,8 @@ import pytest
 from conftest import ROOT
 from kb.assemble import load_corpus
 from kb.corpus import plain
-from kb.models import RESTORE_CLOSE, RESTORE_OPEN
 from kb.load import DataError
+from kb.models import RESTORE_CLOSE, RESTORE_OPEN
 from kb.schema import write_schemas
 
 SOURCES = ROOT / "data" / "sources"

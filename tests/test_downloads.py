@@ -15,8 +15,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from conftest import ROOT
-from kb.site import Site
 from kb.routes import url as url_of  # noqa: E402
+from kb.site import Site
 
 
 def open_docx(site: Path, name: str):

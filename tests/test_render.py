@@ -9,13 +9,13 @@ import pytest
 from mkdocs.utils import get_relative_url
 
 from kb.glossary import Glossary
-from kb.render import environment, heading_ids, relative_url, toc_tokens
+from kb.render import TEMPLATE_DIRS, environment, heading_ids, relative_url, toc_tokens
 from kb.text import cn_date
 
 
 def render(source: str, **values) -> str:
     """A template in the pages' environment (every printed value escaped as HTML text)."""
-    return environment().from_string(source).render(**values)
+    return environment(TEMPLATE_DIRS).from_string(source).render(**values)
 
 
 HOSTILE = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '[x](javascript:alert(1))',

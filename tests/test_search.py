@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+import kb.search
 from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search
 from conftest import ROOT
-import kb.search
 from kb.forked import Forked
-from kb.search import SEPARATOR, CliSearch, index_documents, segment_text
 from kb.routes import url as url_of  # noqa: E402
+from kb.search import SEPARATOR, CliSearch, index_documents, segment_text
 
 QUERIES = yaml.safe_load((ROOT / "tests" / "search_queries.yml").read_text(encoding="utf-8"))["queries"]
 RESULTS_FILE = ROOT / "tests" / ".search-timings.json"

@@ -161,6 +161,7 @@ def test_downloads_and_open_data_hold_text(poisoned):
 
 def _minimal(tmp_path: Path) -> Path:
     import shutil
+
     from bad_inputs import MINIMAL
     shutil.copytree(MINIMAL, tmp_path / "data")
     return tmp_path / "data"

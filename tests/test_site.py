@@ -1,9 +1,9 @@
 """Build tests: a real strict build, HTML checked with BeautifulSoup."""
 from __future__ import annotations
 
-import re
 import json
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 

@@ -58,13 +58,13 @@ def link_verdicts(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tupl
     lists = {doc.id for doc, _, _ in loaded.of("documents")}
     for entry in entries.values():
         for i, target in enumerate(getattr(entry.record, "links", None) or []):
-            src = getattr(entry.record, "source", None)
+            src = entry.record.source if entry.kind == "negative" else None
             if target == entry.id:
                 yield entry, i, target, f"links to itself ('{target}'); remove it"
             elif target not in entries:
                 yield entry, i, target, ("" if _target_failed(loaded, target, lists) else
                                          f"link to missing record '{target}'{suggest(target, entries)}")
-            elif entry.kind == "negative" and src.task is not None and target == f"{src.document}/{src.task}":
+            elif src is not None and src.task is not None and target == f"{src.document}/{src.task}":
                 yield entry, i, target, (f"links to its source task '{target}', which is already linked through "
                                          "source.task; remove it from links")
             elif (entry.id, target) in pairs:
@@ -104,6 +104,7 @@ def check_number_order(c: Check) -> Problems:
     for data, word in (("projects", "project"), ("tasks", "task")):
         last: dict[str, int] = {}
         seen: set[tuple[str, int]] = set()
+        record: Any  # a Project or a Task
         for record, where, context in c.loaded.of(data):
             list_id = context["list"]
             if list_id not in c.docs or (list_id, record.number) in seen:
@@ -206,7 +207,8 @@ def check_forms(c: Check) -> Problems:
                     yield _problem(form, where.line_of("sheet", "columns", i),
                                    f"column {col.name}: {rec.document} has no {col.options_from} to offer")
             if rec.sheet.quota_check and not doc.quotas:
-                yield _problem(form, where.line_of("sheet", "quota_check"), f"quota_check needs quotas in {rec.document}")
+                yield _problem(form, where.line_of("sheet", "quota_check"),
+                               f"quota_check needs quotas in {rec.document}")
         styles = {s.name for s in rec.styles}
         for i, block in enumerate(rec.blocks):
             if getattr(block, "style", None) and block.style not in styles:

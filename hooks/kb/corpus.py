@@ -115,9 +115,9 @@ class Corpus:
         for task in self.of_kind("task"):
             region = self.document(task.list or "").region
             for i, name in enumerate(task.record.units):
-                unit = units.get((region, name))
-                if unit is not None:
-                    unit_tasks[unit.id][0 if i == 0 else 1].append(task)
+                found = units.get((region, name))
+                if found is not None:
+                    unit_tasks[found.id][0 if i == 0 else 1].append(task)
         put("_unit_tasks", _frozen({k: (tuple(a), tuple(b)) for k, (a, b) in unit_tasks.items()}))
 
     # --- lookups ------------------------------------------------------------------

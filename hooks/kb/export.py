@@ -10,6 +10,7 @@ from . import routes
 from .corpus import Corpus, Entry
 from .kinds import KINDS
 
+
 def exported_kinds() -> list[str]:
     """The kinds in kb.json and with a CSV file, in table order."""
     return [k.name for k in KINDS.values() if k.exported]
@@ -48,7 +49,7 @@ CSV_COLUMNS = ("id", "title", "text", "subjects", "url", "links", "number", "lis
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     """A CSV cell that spreadsheets show as text: OWASP's CSV-injection advice, a leading ' before a
     formula character (the ' shows; the formula does not run). kb.json keeps the text unchanged."""
     text = "|".join(value) if isinstance(value, list) else ("" if value is None else str(value))

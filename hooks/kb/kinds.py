@@ -94,6 +94,7 @@ def build_documents(b: Building) -> Built:
 def _numbered(b: Building, data: str, kind: str) -> Built:
     """Projects and tasks: ids are list/number, the number unique within its list."""
     seen: dict[tuple[str, int], Where] = {}
+    record: Any  # a Project or a Task
     for record, where, context in b.loaded.of(data):
         list_id = context["list"]
         label = f"{kind} {record.number}"
@@ -124,7 +125,7 @@ def _numbered(b: Building, data: str, kind: str) -> Built:
             subjects = tuple(record.subjects)
             title = f"项目{record.number}　{first_clause(record.text)}"
         yield Entry(kind, f"{list_id}/{record.number}", title, plain(record.text), subjects,  # type: ignore[arg-type]
-                    record, where, number=record.number, list=list_id)
+                    record, where, number=record.number, list=list_id)  # (kind: 'project' or 'task')
 
 
 def build_projects(b: Building) -> Built:

@@ -51,7 +51,8 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
             pages.append(Page(routes.index_path("project", doc.id), "project_list.html",
                               doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
                               {"doc": doc, "projects": projects}))
-    pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单", {"lists": _lists_of(corpus, "task")}))
+    pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
+                      {"lists": _lists_of(corpus, "task")}))
     pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
                       {"lists": _lists_of(corpus, "project")}))
     for kind in KINDS.values():

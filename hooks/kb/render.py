@@ -9,8 +9,9 @@ import html
 import posixpath
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -28,7 +29,7 @@ UNWRAPPED = frozenset({"case.html", "cases.html", "documents.html", "downloads.h
                        "glossary.html", "home.html", "project_lists.html", "task_lists.html", "term.html"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
                              finalize=html_text, autoescape=True, trim_blocks=True,
@@ -63,19 +64,19 @@ def relative_url(url: str, here: str) -> str:
     return rel + "/" if url.endswith("/") else rel
 
 
-def _helpers(page: Page, dir_urls: bool) -> dict:
+def _helpers(page: Page, dir_urls: bool) -> dict[str, Any]:
     here_url = routes.site_url(page.path, dir_urls)
     here_dir = here_url if here_url.endswith("/") or not here_url else posixpath.dirname(here_url) + "/"
     up = "../" * here_dir.count("/")  # from this page's folder to the site root
 
-    def href(target) -> Markup:
+    def href(target: Entry | str) -> Markup:
         """Relative URL of an entry or a docs path ('x.md', 'x.md#a', 'downloads/x.zip')."""
         src = routes.page_path(target) if isinstance(target, Entry) else target
         url = routes.site_url(src, dir_urls) if src.partition("#")[0].endswith(".md") else src
         # Up to the root, then down: always right, and far cheaper than relpath on 100,000 links.
         return attr((up + url) or "./")
 
-    def rel(target) -> Markup:
+    def rel(target: Entry | str) -> Markup:
         """The same URL the shortest way ('x/' rather than '../here/x/'), as MkDocs wrote the links of the
         pages that were Markdown (their markup is kept as it was; a few links a page, so the cost is nil)."""
         src = routes.page_path(target) if isinstance(target, Entry) else target
@@ -131,7 +132,7 @@ def heading_ids(body: str) -> str:
         used.add(slug)
         return slug
 
-    def with_id(m: re.Match) -> str:
+    def with_id(m: re.Match[str]) -> str:
         name = html.unescape(_TAG.sub("", m.group(2)).strip())
         return f'<h{m.group(1)} id="{attr(unique(slugify(name)))}">{m.group(2)}</h{m.group(1)}>'
 
@@ -141,11 +142,11 @@ def heading_ids(body: str) -> str:
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
-def toc_tokens(body: str) -> list[dict]:
+def toc_tokens(body: str) -> list[dict[str, Any]]:
     """The headings of an HTML page as nested table-of-contents tokens, in the shape Python-Markdown's
     toc extension gives them (level, id, name as HTML, children): the same sidebar for either kind."""
-    root: list[dict] = []
-    stack: list[dict] = []
+    root: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
     for level, anchor, inner in _HEADING.findall(body):
         # The id as written in the attribute (escaped): the theme prints it into href="#…" as it is, so a
         # '%' (a tag '50%') is written %25 there: the theme decodes link fragments (decodeURIComponent).

@@ -17,11 +17,10 @@ segmentation through lunr.py.
 from __future__ import annotations
 
 import html
-import json
 import re
+from collections.abc import Container
 from functools import lru_cache
-from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import jieba
 
@@ -133,7 +132,7 @@ def number_aliases(entry: Entry) -> list[str]:
     return [w.format(n=entry.number) for w in KINDS[entry.kind].number_words]
 
 
-def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
+def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict[str, Any]]:
     """One search document per record, in Material's index format (plus `keywords`)."""
     words = domain_words(corpus)
     configure_jieba(words)
@@ -158,7 +157,7 @@ def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict]:
 
 # --- the same search, from the command line --------------------------------------------------
 
-def segment_query(query: str, inverted_index) -> str:
+def segment_query(query: str, inverted_index: Container[str]) -> str:
     """Material's worker: replace each Han run by its greedy segmentation against the index tokens."""
     def segment(value: str) -> list[str]:
         n = len(value)

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
+from mkdocs.structure.pages import Page
+
+Shape = tuple[Any, ...]  # what a frame depends on (Skeletons._shape)
 
 TEMPLATE = "kb-page.html"   # overrides/kb-page.html: calls Skeletons.page() below
 TITLE_MARK = "\ue000kb-title\ue000"      # private-use characters: never in data or theme output
@@ -32,7 +37,7 @@ class Frame:
     tail: str
     urls: list[tuple[str, str]]   # (value given to the url filter, what it printed for the frame's page)
 
-    def fits(self, url_filter, values: dict) -> bool:
+    def fits(self, url_filter: Callable[..., str], values: dict[str, Any]) -> bool:
         """Whether the template's URLs print the same from this page."""
         return all(url_filter(values, value) == printed for value, printed in self.urls)
 
@@ -43,11 +48,11 @@ class Skeletons:
     def __init__(self, env: jinja2.Environment):
         self.env = env
         self.url_filter = env.filters["url"]
-        self.frames: dict[tuple, list[Frame]] = {}
-        self.of_folder: dict[tuple, Frame] = {}
+        self.frames: dict[Shape, list[Frame]] = {}
+        self.of_folder: dict[tuple[str, Shape], Frame] = {}
         self.in_nav: set[str] | None = None
 
-    def _shareable(self, page, values: dict) -> bool:
+    def _shareable(self, page: Page, values: dict[str, Any]) -> bool:
         """A page in the nav marks itself active there; a page's own table of contents is its own,
         unless it is just the page title (the theme links to it to skip to the content, by its id)."""
         if self.in_nav is None:
@@ -71,27 +76,27 @@ class Skeletons:
                 self.frames.setdefault(shape, []).append(frame)
             self.of_folder[folder] = frame
         title = page.meta["title"]
-        return frame.head.replace(TITLE_MARK, title) + page.content + frame.tail.replace(TITLE_MARK, title)
+        return str(frame.head.replace(TITLE_MARK, title) + page.content + frame.tail.replace(TITLE_MARK, title))
 
     @staticmethod
-    def _shape(page, values: dict) -> tuple:
+    def _shape(page: Page, values: dict[str, Any]) -> Shape:
         """What a frame depends on besides title, article and the url filter's output: the other
         page-relative values MkDocs puts in the context, the metadata the theme reads, whether the
         article has its own <h1>, the toc's anchor (the skip link)."""
         # (The theme shows meta tags only through the tags plugin, which this site does not use.)
         meta = {k: v for k, v in page.meta.items() if k not in ("title", "tags")}
         return (values["base_url"], tuple(values["extra_css"]), tuple(str(s) for s in values["extra_javascript"]),
-                json.dumps(meta, sort_keys=True, default=str), "<h1" in page.content,
+                json.dumps(meta, sort_keys=True, default=str), "<h1" in (page.content or ""),
                 tuple(anchor.id for anchor in page.toc or []))
 
-    def _frame(self, page, values: dict) -> Frame:
+    def _frame(self, page: Page, values: dict[str, Any]) -> Frame:
         # The theme checks the article for "<h1" (else it adds one): the marker answers as the page would.
-        mark = ("<h1" if "<h1" in page.content else "") + CONTENT_MARK
+        mark = ("<h1" if "<h1" in (page.content or "") else "") + CONTENT_MARK
         urls: list[tuple[str, str]] = []
 
         @jinja2.pass_context
-        def noting_url(context, value):
-            printed = self.url_filter(context, value)
+        def noting_url(context: jinja2.runtime.Context, value: object) -> str:
+            printed = str(self.url_filter(context, value))
             urls.append((str(value), printed))
             return printed
 

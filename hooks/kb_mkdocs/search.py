@@ -22,7 +22,7 @@ from typing import Any
 
 from kb import routes
 from kb.corpus import Corpus
-from kb.search import AGGREGATE_BOOST, FIELDS, record_kinds, SEPARATOR, index_documents, resegment_html, segment_text
+from kb.search import AGGREGATE_BOOST, FIELDS, SEPARATOR, index_documents, record_kinds, resegment_html, segment_text
 
 
 def write_site_index(corpus: Corpus, dir_urls: bool, inbox: Callable[[], dict[str, Any]]) -> bool:
@@ -41,8 +41,8 @@ def write_site_index(corpus: Corpus, dir_urls: bool, inbox: Callable[[], dict[st
     return True
 
 
-def merge_into_material_index(index: dict, corpus: Corpus, records: list[dict], dir_urls: bool = True,
-                              page_titles: dict[str, str] | None = None) -> dict:
+def merge_into_material_index(index: dict[str, Any], corpus: Corpus, records: list[dict[str, Any]],
+                              dir_urls: bool = True, page_titles: dict[str, str] | None = None) -> dict[str, Any]:
     """Our record documents (index_documents), one damped title entry per other generated page (home, hubs, lists),
     and Material's own entries, which are only the hand-written pages' (generated pages are excluded)."""
     record_pages = {routes.url(e, dir_urls).split("#")[0] for k in record_kinds() for e in corpus.of_kind(k)}

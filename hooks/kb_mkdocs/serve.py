@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
+import jinja2
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
@@ -62,7 +64,7 @@ class Serving:
         return site
 
 
-def problems_only(files: Files, config) -> Files:
+def problems_only(files: Files, config: MkDocsConfig) -> Files:
     """No data has loaded yet: one home page says so; any other URL gets the theme's 404 page
     (mkdocs 1.6.1, mkdocs/commands/serve.py lines 73-81 serve site_dir/404.html). Both get the banner."""
     for file in files.documentation_pages():
@@ -71,7 +73,7 @@ def problems_only(files: Files, config) -> Files:
     return files
 
 
-def banner(env, problems: list[str], last_good: bool) -> str:
+def banner(env: jinja2.Environment, problems: list[str], last_good: bool) -> str:
     """The problems banner (overrides/partials/kb-problems.html), or "" when there are none."""
     return env.get_template(BANNER_TEMPLATE).render(problems=problems, last_good=last_good) if problems else ""
 

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "hooks"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -190,8 +189,9 @@ def measure(label: str, n: int | None, runs: int, work: Path, stock_runs: int | 
 
 def probe_browser(site: Path) -> dict:
     """Search latency (last keystroke → rendered results) and the weight of an item page."""
-    from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
     from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
     queries = ["体质监测", "状元", "思政课", "双师型", "中考 体育", "教学述评", "小学化", "任务44", "家庭教育", "劳动"]
     timings = []
     with serve(site) as base, sync_playwright() as p:

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "hooks"))
 import kb_build  # noqa: E402
 
 VENV = Path(sys.executable).parent.parent

@@ -150,8 +150,7 @@ def _error_message(err: ErrorDetails, model: type[Record]) -> str:
     if kind == "missing":
         return f"missing required field '{path}'"
     if kind == "extra_forbidden":
-        parent = model
-        allowed = list(parent.model_fields) if len(loc) == 1 else []
+        allowed = list(model.model_fields) if len(loc) == 1 else []
         return f"unknown field '{loc[-1]}'{suggest(loc[-1], allowed) if allowed else ''}; remove or rename it"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")

@@ -22,7 +22,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from kb.corpus import load_corpus, plain  # noqa: E402
+from kb.assemble import load_corpus  # noqa: E402
+from kb.corpus import plain  # noqa: E402
 
 SUBJECTS = ["党委和政府", "学校", "教师", "学生", "用人", "综合"]
 

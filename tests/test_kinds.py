@@ -94,9 +94,10 @@ def test_a_new_kind_is_loaded_linked_rendered_searched_and_exported(notice_kind)
     hub = next(p for p in built.pages if p.path == routes.hub_path("党委和政府"))
     assert "通知（1）" in hub.html  # the hubs list the kinds marked on_hubs
 
-    docs = search.index_documents(corpus)
-    assert any(d["location"] == "notices/notice-1/" and "通知" in d["tags"] for d in docs)
-    assert search.CliSearch(corpus).search("报送评价改革")[0][0].id == "notice-1"
+    index = search.SearchIndex.from_corpus(corpus)
+    assert any(d.url == "notices/notice-1/" and d.kind == "notice" for d in index.docs)
+    assert index.search("报送评价改革").hits[0].id == "notice-1"
+    assert ["notice", "通知"] == index.meta(16, 1)["kinds"][-1][:2]  # its label for the result list and facets
 
     files = export_files(corpus)
     records = json.loads(files["downloads/kb.json"])["records"]

@@ -134,7 +134,8 @@ def test_every_response_carries_the_security_headers(served):
         css: (200, "text/css", "public, max-age=31536000, immutable", True),
         bundle: (200, "application/javascript", "public, max-age=31536000, immutable", True),
         "assets/kb-theme.js": (200, "application/javascript", "no-cache", True),
-        "search/search_index.json": (200, "application/json", "no-cache", True),
+        "search/meta.js": (200, "application/javascript", "no-cache", True),
+        "search/d/0.js": (200, "application/javascript", "no-cache", True),
         # The downloads are zip files already: sent as they are.
         "downloads/hubei-2024-application.docx":
             (200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "no-cache", False),

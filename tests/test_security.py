@@ -74,13 +74,22 @@ def test_no_page_carries_an_injected_element(poisoned):
     assert f"<img src=x class={MARK}" in text
 
 
-def test_search_index_holds_text_not_markup(poisoned):
-    """Material's search worker renders titles, texts and tags as HTML: the index must escape them."""
+def test_search_index_holds_text_as_json_strings(poisoned):
+    """The index files are scripts holding data as JSON strings: a payload stays inside its string (no
+    '</script', no line separator that ends a JS string), and kb-search.js shows it as text."""
     site, _ = poisoned
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    for doc in index["docs"]:
-        for value in [doc["title"], doc["text"], *doc.get("tags", [])]:
-            assert "<img" not in value and f"<b class={MARK}" not in value, doc["location"]
+    files = sorted((site / "search").rglob("*.js"))
+    assert files
+    for path in files:
+        body = path.read_text(encoding="utf-8")
+        assert "</" not in body and "\u2028" not in body and "\u2029" not in body, path
+        head, _, rest = body.partition("(")
+        assert head.startswith("__kbSearch.") and rest.endswith(");\n"), path
+        number, _, value = rest[:-3].partition(",")
+        json.loads(value)  # the data is one JSON value
+    docs = [row for path in (site / "search" / "d").glob("*.js")
+            for row in json.loads(path.read_text(encoding="utf-8").partition(",")[2][:-3])]
+    assert any(f"<b class={MARK}" in row[2] or f"<b class={MARK}" in row[3] for row in docs)  # kept as text
 
 
 def test_browser_shows_payloads_as_text_when_hovering_and_searching(poisoned):

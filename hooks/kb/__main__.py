@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import routes
 from .assemble import load_corpus
+from .corpus import Corpus
 from .kinds import KINDS
 from .kinds import of as kinds_with
 from .load import DataError
@@ -21,9 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate", help="check every data file; print every problem")
     sub.add_parser("stats", help="counts per kind and per subject")
-    search = sub.add_parser("search", help="search the corpus as the site does; prints ranked records and URLs")
-    search.add_argument("query", nargs="+")
+    search = sub.add_parser("search", help="search the corpus as the site does (same index, same ranking)")
+    search.add_argument("query", nargs="*", help="the query (its words are terms: all must match)")
     search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true", help="print a JSON array of {id, kind, title, url, score}")
+    search.add_argument("--batch", action="store_true",
+                        help="read one query a line from stdin; print one JSON array a line")
     zipper = sub.add_parser("zip", help="zip a built site reproducibly (the offline edition)")
     zipper.add_argument("folder", type=Path)
     zipper.add_argument("dest", type=Path)
@@ -55,13 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     if args.command == "search":
-        from .search import CliSearch
-        results = CliSearch(corpus).search(" ".join(args.query), limit=args.limit)
-        for rank, (entry, score) in enumerate(results, 1):
-            print(f"{rank:2}. {score:8.3f}  [{entry.kind_label}] {entry.title}  {routes.url(entry)}")
-        if not results:
-            print("没有找到符合条件的结果")
-        return 0
+        return _search(corpus, args)
     if args.command == "render":
         from .glossary import Glossary
         from .site import Site
@@ -87,6 +85,35 @@ def main(argv: list[str] | None = None) -> int:
         for subject in SUBJECTS:
             grouped = corpus.of_subject(subject)
             print(subject + "\t" + "\t".join(str(len(grouped.get(k.name, []))) for k in on_hubs))
+    return 0
+
+
+def _search(corpus: Corpus, args: argparse.Namespace) -> int:
+    import json
+
+    from .search import SearchResult, index_of
+    index = index_of(corpus)
+
+    def as_json(result: SearchResult) -> str:
+        return json.dumps([{"id": h.id, "kind": h.kind, "title": h.title, "url": h.url, "score": h.score}
+                           for h in result.hits], ensure_ascii=False)
+
+    if args.batch:
+        for line in sys.stdin:
+            print(as_json(index.search(line.rstrip("\n"), limit=args.limit)), flush=True)
+        return 0
+    result = index.search(" ".join(args.query), limit=args.limit)
+    if args.json:
+        print(as_json(result))
+        return 0
+    if not result.hits:
+        print("没有找到")
+        return 0
+    print(f"{'' if result.exact else '约 '}{result.total} 条")
+    for rank, h in enumerate(result.hits, 1):
+        label = KINDS[h.kind].label if h.kind in KINDS else "页面"
+        aid = "（经检索别名）" if h.via_alias else ""
+        print(f"{rank:2}. [{label}] {h.title}{aid}  {h.url}")
     return 0
 
 

@@ -72,7 +72,7 @@ def assemble(data_dir: Path, root: Path | None = None) -> tuple[Corpus, list[Pro
             entries[item.id] = item
     corpus = Corpus(entries, links=tuple(checks.valid_links(entries, loaded)),
                     tags=tuple(t for t, _, _ in loaded.of("tags")), sources=building.sources,
-                    search_words=tuple(w for f, _, _ in loaded.of("search") for w in f.words))
+                    search_aliases=tuple(a for f, _, _ in loaded.of("search") for a in f.aliases))
     problems += checks.run_all(corpus, loaded, building.docs)
     # In file order, as an editor fixes them (stable: a record's problems keep the order they were found in).
     return corpus, sorted(problems, key=lambda p: (p.file, p.line))

@@ -125,6 +125,26 @@ def check_unit_names(c: Check) -> Problems:
                            f"(already at {first.where.file}:{first.where.line})", f"unit {unit.record.name}")
 
 
+def check_unit_aliases(c: Check) -> Problems:
+    """A unit's other name is not the name of another unit of its region (it would find the wrong one)."""
+    for unit in c.corpus.of_kind("unit"):
+        local = c.corpus.units_of_region(unit.record.region)
+        for i, alias in enumerate(unit.record.aliases):
+            if alias in local and local[alias] is not unit:
+                yield _problem(unit, unit.where.line_of("aliases", i),
+                               f"alias '{alias}' is the name of another unit of {unit.record.region}; remove it")
+
+
+def check_search_aids(c: Check) -> Problems:
+    """A search aid's typed form differs from what it finds (it would find only itself)."""
+    for aids, where, _ in c.loaded.of("search"):
+        for i, alias in enumerate(aids.aliases):
+            for t in alias.typed:
+                if t in alias.finds:
+                    yield Problem(where.file, where.line_of("aliases", i), "search",
+                                  f"alias '{t}' is typed and found alike; remove it from one of the lists")
+
+
 def check_task_units(c: Check) -> Problems:
     """A task's responsible units are known units of its list's region, each named once."""
     for task in c.corpus.of_kind("task"):
@@ -270,8 +290,8 @@ def check_tags(c: Check) -> Problems:
 
 
 RULES: tuple[Callable[[Check], Problems], ...] = (
-    check_number_order, check_unit_names, check_task_units, check_links, check_negative_sources, check_cases,
-    check_forms, check_case_template, check_attachments, check_terms, check_tags)
+    check_number_order, check_unit_names, check_unit_aliases, check_search_aids, check_task_units, check_links,
+    check_negative_sources, check_cases, check_forms, check_case_template, check_attachments, check_terms, check_tags)
 
 
 def run_all(corpus: Corpus, loaded: Loaded, docs: Mapping[str, tuple[Document, Where]]) -> list[Problem]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from .models import RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Document, Tag
+from .models import RESTORE_CLOSE, RESTORE_OPEN, SUBJECTS, Alias, Document, Tag
 
 if TYPE_CHECKING:
     from .validate import Where
@@ -66,7 +66,7 @@ class Corpus:
     links: tuple[tuple[str, str], ...] = ()        # (from, to): stored in data, or derived from a source
     tags: tuple[Tag, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)  # document id → its source copy's text
-    search_words: tuple[str, ...] = ()              # data/search.yml
+    search_aliases: tuple[Alias, ...] = ()          # data/search.yml: search aids
     # The indexes, built once below.
     by_kind: Mapping[str, tuple[Entry, ...]] = field(init=False)
     by_list: Mapping[str, tuple[Entry, ...]] = field(init=False)

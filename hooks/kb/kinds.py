@@ -197,7 +197,8 @@ def _unit_search(corpus: Corpus, e: Entry) -> str:
 
 def _document_search(corpus: Corpus, e: Entry) -> str:
     r = e.record
-    return " ".join([r.title, r.issuer or "", r.doc_number or "", r.summary] + [q.text for q in r.requirements])
+    return " ".join([r.title, r.issuer or "", r.doc_number or "", r.summary] +
+                    [f"{q.kind}：{q.text}" for q in r.requirements])
 
 
 def _form_search(corpus: Corpus, e: Entry) -> str:

@@ -243,6 +243,7 @@ class Unit(Record):
     name: Name
     region: Name
     source_spellings: list[Name] = []
+    aliases: list[Name] = []  # other names readers type (人力资源和社会保障局): a search aid, not content
     note: Text | None = None
 
 
@@ -452,8 +453,15 @@ class TagsFile(Record):
     tags: list[Tag]
 
 
+class Alias(Record):
+    """A search aid: what readers type (short forms, other names) and the words the data uses for it."""
+    typed: list[Name] = Field(min_length=1)   # 破五唯, 体测
+    finds: list[Name] = Field(min_length=1)   # 五唯; 体质健康测试, 体质监测
+    note: Text                                # why: whose short form, where the data says it
+
+
 class SearchFile(Record):
-    words: list[Name] = Field(min_length=1)  # domain words jieba must keep whole, beyond those derived
+    aliases: list[Alias] = Field(min_length=1)  # search aids beyond units' own aliases; not content
 
 
 # Data file kinds: schema name, file model, the key holding the records (None: the file is one record), record model.

@@ -1,223 +1,409 @@
-"""Chinese full-text search: one set of index documents for the site and the command line.
+"""Search: a sharded character n-gram index built from the corpus, and the one query algorithm.
 
-The site uses Material's search worker, which splits text on the configured
-separator and segments a Chinese query greedily against the tokens already in
-the index (each piece gets a trailing wildcard; a single character that is a
-token captures a query, and a piece ending at the query's last character is
-never matched). So the index is segmented with jieba plus a domain dictionary
-generated from the data, and single Han characters are glued to a neighbour so
-that they never become tokens. Records are indexed from the corpus, not from
-their rendered HTML: one document per record (a case measure included), with
-the record's kind as its first tag and a `keywords` field for record numbers
-as people say them (任务44, 第44项, 项目库15) and the domain words it contains.
+What a query finds, in one sentence: a record whose title, text or number words contain every
+query term as a run of characters, after normalisation (NFKC, lower-case, letters and digits
+only: whitespace, full- and half-width punctuation and the restoration marks 〖〗 disappear), a
+term being a whitespace-separated part of the query, or one of the other forms a search aid in
+the data gives it (units' `aliases`, data/search.yml).
 
-`python -m kb search` runs the same documents, fields, boosts and query
-segmentation through lunr.py.
+The index (written under search/ by `index_files`, read by docs/assets/kb-search.js, which
+implements the same algorithm; tests compare the two):
+
+- Documents: one per searchable record (kb.kinds: `searchable`, in `search_order`, then by
+  group, then corpus order) and one per aggregate page (home, hubs, lists) after them. Record
+  number n = position in that order.
+- Keys: every character and every pair of adjacent characters of a document's normalised title,
+  text and each number word (任务44). Posting value of a key for document n:
+  n*4 + 2 (key in the title) + 1 (key in a number word). A key lives in shard
+  fnv1a32(code points of key) % shards (FNV-1a: h = 2166136261; h = (h ^ cp) * 16777619 mod 2**32).
+- `search/meta.js`: `__kbSearch.meta({...})` (sizes, kinds and groups as record ranges, each
+  record's subjects as one character, the aliases, words for 没有找到 suggestions).
+- `search/s/<hex>.js`: `__kbSearch.shard(i, {key: postings})`: postings increasing, written as
+  the first value then the differences, each as VLQ over ALPHABET (5 data bits a character,
+  least significant first, 32 set when more follow).
+- `search/d/<c>.js`: `__kbSearch.docs(c, [[id, kind, title, text, url, number, group, words], ...])`,
+  documents c*CHUNK … c*CHUNK+CHUNK-1, as written (not normalised): to verify and to show.
+  Every file is a script calling a global callback, so the offline edition loads them with
+  <script src> from file:// (fetch cannot read file:).
+
+Query: terms and their alternatives (aliases); a term of one or two characters is one key
+(its postings are the exact answer), a longer one the intersection of the keys covering it
+(every other pair, and the last), verified against the document's text when shown. Ranking
+tier, computed from the postings of the keys covering the whole query q (all terms run
+together): 0 q's keys all in a number word (任务44), 1 all in the title, 2 all in the document
+(q as a phrase), 3 every term found as typed, 4 found only through an alias; aggregate pages
+after every record; ties by document number.
 """
 from __future__ import annotations
 
-import html
+import json
+import math
 import re
-from collections.abc import Container
+import unicodedata
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-
-import jieba
 
 from . import routes
 from .corpus import Corpus, Entry
 from .kinds import KINDS
+from .models import SUBJECTS
 
-# Split on whitespace, the zero-width space the segmentation inserts, and Chinese and Latin punctuation.
-SEPARATOR = r"""[\s\u200b\-、，。；：！？（）《》〈〉“”‘’【】〔〕〖〗…—·,.;:!?()\[\]"'/|]+"""
-_SPLIT = re.compile(SEPARATOR)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_QUOTED = re.compile(r"[“\"]([\u4e00-\u9fff0-9A-Za-z+]{2,8})[”\"]")
-
-FIELDS = {"title": 1000.0, "text": 1.0, "tags": 1_000_000.0, "keywords": 5000.0}
-# Order matters to the worker: a page (the case) must come before its sections (the measures).
-def record_kinds() -> list[str]:
-    """The searchable kinds in index order (kb.kinds: search_order)."""
-    return [k.name for k in sorted(KINDS.values(), key=lambda k: k.search_order) if k.searchable]
+FORMAT_VERSION = 2
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+CHUNK = 16                # documents a docs file
+RECORDS_PER_SHARD = 100   # shards = records / this, a power of two between 16 and 4096
+AGGREGATE = 5             # tier offset of aggregate pages: after every record
+SPLIT = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
-AGGREGATE_BOOST = 0.2  # home, hubs and lists: found, but after the records they list
+def norm(text: str) -> str:
+    """NFKC, lower-case, letters and digits only (JS: normalize('NFKC').toLowerCase() minus [^\\p{L}\\p{N}])."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-def is_han(ch: str) -> bool:
-    return bool(_HAN.match(ch))
+def keys_of(text: str) -> set[str]:
+    """Every character and every pair of adjacent characters of a normalised string."""
+    return set(text) | {text[i:i + 2] for i in range(len(text) - 1)}
 
 
-@lru_cache(maxsize=2)  # per corpus (hashed by identity): the build asks twice, jieba's dictionary and the index
-def domain_words(corpus: Corpus) -> list[str]:
-    """Words jieba must keep whole: glossary terms, units, tags, quoted terms in the records, listed words."""
-    words: set[str] = set(corpus.search_words)
-    for e in corpus.of_kind("term"):
-        words.update(w.strip("“”") for w in (e.record.term, *e.record.aliases))
-    words.update(e.record.name for e in corpus.of_kind("unit"))
-    for tag in corpus.tags:
-        words.add(tag.name)
-        words.update(tag.keywords)
-    for e in corpus.entries.values():
-        words.update(m.group(1) for m in _QUOTED.finditer(e.text))
-    pieces = {p for w in words for p in _SPLIT.split(w)}  # “双师型”教师 → 双师型, 教师
-    return sorted(w for w in pieces if len(w) >= 2 and any(is_han(c) for c in w))
+def covering(term: str) -> list[str]:
+    """The keys a term is looked up by: itself if one or two characters, else every other pair and the
+    last pair (each character covered; the candidates are then verified)."""
+    if len(term) <= 2:
+        return [term]
+    starts = list(range(0, len(term) - 1, 2))
+    if starts[-1] != len(term) - 2:
+        starts.append(len(term) - 2)
+    return [term[i:i + 2] for i in starts]
 
 
-_configured: set[str] = set()
+def shard_of(key: str, shards: int) -> int:
+    h = 2166136261
+    for ch in key:
+        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
+    return h % shards
 
 
-def configure_jieba(words: list[str]) -> None:
-    """Add the domain words to jieba's dictionary (once per process per word)."""
-    jieba.setLogLevel(60)
-    for w in words:
-        if w not in _configured:
-            jieba.add_word(w, freq=200_000)
-            _configured.add(w)
+def _vlq(value: int) -> str:
+    out = []
+    while True:
+        digit, value = value & 31, value >> 5
+        out.append(ALPHABET[digit | 32] if value else ALPHABET[digit])
+        if not value:
+            return "".join(out)
 
 
-def _wordish(ch: str) -> bool:
-    return is_han(ch) or ch.isalnum()
+def encode_postings(values: Iterable[int]) -> str:
+    prev, parts = 0, []
+    for v in values:
+        parts.append(_vlq(v - prev))
+        prev = v
+    return "".join(parts)
 
 
-@lru_cache(maxsize=65536)
-def segment_text(text: str) -> str:
-    """Text with a zero-width space between words; a lone Han character is glued to a neighbour
-    (the word before it, else the word after it) so that it never becomes a token of its own."""
-    pieces = list(jieba.cut(text, HMM=False))
-    out: list[str] = []
-    carry = ""
-    for i, tok in enumerate(pieces):
-        tok = carry + tok
-        carry = ""
-        if len(tok) == 1 and is_han(tok):
-            if out and _wordish(out[-1][-1]):
-                out[-1] += tok
-                continue
-            if i + 1 < len(pieces) and _wordish(pieces[i + 1][0]):
-                carry = tok
-                continue
-        out.append(tok)
-    if carry:
-        out.append(carry)
-    # A lone character fenced by punctuation (市、县、校) cannot be glued: an invisible word joiner
-    # keeps it from ever equalling a slice of a query.
-    return "\u200b".join(t + "\u2060" if len(t) == 1 and is_han(t) else t for t in out)
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    kind: str          # a record kind, or "page" (an aggregate page)
+    title: str
+    text: str
+    url: str
+    number: int | None
+    group: str         # the list or region it belongs to ("" if none)
+    words: tuple[str, ...]  # number words: 任务44, 第44项
+    subjects: int      # bit i: SUBJECTS[i]
 
 
-def prefixes(word: str) -> list[str]:
-    """A word's prefixes of 3+ characters: the worker's segmentation never matches a token that ends
-    at the query's last character, but takes the longest indexed prefix and adds a wildcard."""
-    return [word[:k] for k in range(3, len(word))]
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    kind: str
+    title: str
+    url: str
+    score: float
+    tier: int
+    via_alias: bool
+    number: int | None
+    group: str
 
 
-_WORD_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9A-Za-z]+")
+@dataclass
+class SearchResult:
+    terms: list[str]
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    exact: bool = True
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def resegment_html(markup: str) -> str:
-    """Material's own segmentation of a page, redone with ours (text between tags only)."""
-    parts = re.split(r"(<[^>]*>)", markup.replace("\u200b", ""))
-    return "".join(p if p.startswith("<") else _WORD_RUN.sub(lambda m: segment_text(m.group(0)), p)
-                   for p in parts)
+def group_of(corpus: Corpus, e: Entry) -> str:
+    """The list or region a record belongs to, as readers name it (a facet of the results)."""
+    if e.list:
+        doc = corpus.document(e.list)
+        return f"{doc.region}·{doc.short_title}" if doc.region else doc.short_title
+    if e.kind == "unit":
+        return str(e.record.region)
+    if e.kind == "negative":
+        return corpus.document(e.record.source.document).short_title
+    if e.parent:
+        return corpus[e.parent].title
+    return ""
 
 
-def tokens(text: str) -> list[str]:
-    """The tokens Material's worker makes of an index field: split on the separator, lower-cased."""
-    plain = re.sub(r"<[^>]+>", " ", text)
-    return [t.lower() for t in _SPLIT.split(html.unescape(plain)) if t]
+def number_words(e: Entry) -> tuple[str, ...]:
+    return tuple(w.format(n=e.number) for w in KINDS[e.kind].number_words if "{n}" in w and w != "{n}")
 
 
-def number_aliases(entry: Entry) -> list[str]:
-    """A record's number as people say it: 任务44, 第44项, 项目库15 (the kind's number_words)."""
-    return [w.format(n=entry.number) for w in KINDS[entry.kind].number_words]
-
-
-def index_documents(corpus: Corpus, dir_urls: bool = True) -> list[dict[str, Any]]:
-    """One search document per record, in Material's index format (plus `keywords`)."""
-    words = domain_words(corpus)
-    configure_jieba(words)
-    docs = []
-    for kind in record_kinds():
-        for e in corpus.of_kind(kind):
-            text = KINDS[kind].search_text(corpus, e)
-            found = [w for w in words if w in text or w in e.title]
-            found += sorted({p for w in found for p in prefixes(w)} - set(found))
-            # The worker renders tags as HTML, like titles and texts: all three are escaped here.
-            tags = [html.escape(t, quote=False) for t in
-                    [e.kind_label] + (corpus.tags_of(e.id) if KINDS[kind].search_tags else [])]
-            docs.append({
-                "location": routes.url(e, dir_urls),
-                "title": html.escape(segment_text(e.title), quote=False),
-                "text": html.escape(segment_text(text), quote=False),
-                "tags": tags,
-                "keywords": " ".join(number_aliases(e) + found),
-            })
+def documents(corpus: Corpus, pages: Sequence[tuple[str, str]] = (), dir_urls: bool = True) -> list[Doc]:
+    """The index documents in index order: records, then the aggregate pages (docs path, title)."""
+    order = sorted((k for k in KINDS.values() if k.searchable), key=lambda k: k.search_order)
+    docs: list[Doc] = []
+    for kind in order:
+        entries = corpus.of_kind(kind.name)
+        groups = {e.id: group_of(corpus, e) for e in entries}
+        first: dict[str, int] = {}
+        for e in entries:
+            first.setdefault(groups[e.id], len(first))
+        for e in sorted(entries, key=lambda e: first[groups[e.id]]):  # stable: corpus order within a group
+            mask = sum(1 << i for i, s in enumerate(SUBJECTS) if s in e.subjects)
+            docs.append(Doc(e.id, e.kind, e.title, kind.search_text(corpus, e), routes.url(e, dir_urls), e.number,
+                            groups[e.id], number_words(e), mask))
+    for path, title in pages:
+        docs.append(Doc(path, "page", title, "", routes.site_url(path, dir_urls), None, "", (), 0))
     return docs
 
 
-# --- the same search, from the command line --------------------------------------------------
-
-def segment_query(query: str, inverted_index: Container[str]) -> str:
-    """Material's worker: replace each Han run by its greedy segmentation against the index tokens."""
-    def segment(value: str) -> list[str]:
-        n = len(value)
-        wordcuts = [0] * n
-        for i in range(n):
-            for j in range(i + 1, n):  # (sic) as in the worker: j never reaches n
-                if value[i:j] in inverted_index:
-                    wordcuts[i] = j - i
-        segments: dict[str, None] = {}
-        stack = [0]
-        while stack:
-            p = stack.pop()
-            for q in range(1, wordcuts[p]):
-                if wordcuts[p + q] > wordcuts[p] - q:
-                    segments[value[p:p + q]] = None
-                    stack.append(p + q)
-            q = p + wordcuts[p]
-            if q < n and wordcuts[q] and q < n - 1:
-                stack.append(q)
-            segments[value[p:q]] = None
-        if "" in segments:
-            return [value]
-        return list(segments)
-    return re.sub(r"[\u3400-\u4dbf\u4e00-\u9fff]+", lambda m: "* ".join(segment(m.group(0))), query)
+def aliases(corpus: Corpus) -> list[tuple[str, str, str, str]]:
+    """(typed, finds) pairs, normalised and as written: data/search.yml, then units' other names."""
+    out: list[tuple[str, str, str, str]] = []
+    for alias in corpus.search_aliases:
+        out += [(norm(t), norm(f), t, f) for t in alias.typed for f in alias.finds]
+    for unit in corpus.of_kind("unit"):
+        out += [(norm(a), norm(unit.title), a, unit.title) for a in unit.record.aliases]
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for a in out:
+        if a[0] and a[1] and a[0] != a[1] and (a[0], a[1]) not in seen:
+            seen.add((a[0], a[1]))
+            unique.append(a)
+    return unique
 
 
-def transform_query(query: str) -> list[str]:
-    """Material's transform: every term gets a trailing wildcard."""
-    terms = [t for t in re.split(r"\s+", query.strip().replace('"', "")) if t and not re.fullmatch(r"[*+\-:^~]+", t)]
-    return [t if re.match(r"^[+-]", t) else f"{t.rstrip('*')}*" for t in terms]
+class SearchIndex:
+    """The index in memory: what `index_files` writes, and what `python -m kb search` queries."""
 
+    def __init__(self, docs: list[Doc], alias_pairs: list[tuple[str, str, str, str]], suggest: list[str]):
+        self.docs = docs
+        self.aliases = alias_pairs
+        self.suggest = suggest
+        self.postings: dict[str, array[int]] = {}
+        self.normed: list[tuple[str, str, tuple[str, ...]]] = []
+        for n, d in enumerate(docs):
+            title, text, words = norm(d.title), norm(d.text), tuple(norm(w) for w in d.words)
+            self.normed.append((title, text, words))
+            in_title, in_words = keys_of(title), set().union(*map(keys_of, words)) if words else set()
+            base = n * 4
+            for key in in_title | keys_of(text) | in_words:
+                p = self.postings.get(key)
+                if p is None:
+                    p = self.postings[key] = array("I")
+                p.append(base + (2 if key in in_title else 0) + (1 if key in in_words else 0))
 
-class CliSearch:
-    """lunr.py over the site's index documents, with the worker's query handling."""
+    @classmethod
+    def from_corpus(cls, corpus: Corpus, dir_urls: bool = True, pages: Sequence[tuple[str, str]] = ()
+                    ) -> SearchIndex:
+        return cls(documents(corpus, pages, dir_urls), aliases(corpus), suggestions(corpus))
 
-    def __init__(self, corpus: Corpus):
-        from lunr.builder import Builder
+    # --- query -------------------------------------------------------------------------------
+    def alternatives(self, term: str) -> list[tuple[str, bool]]:
+        """The term as typed, then the forms its aliases give it (each marked as an alias)."""
+        out, seen = [(term, False)], {term}
+        for typed, finds, _, _ in self.aliases:
+            if term == typed or (len(term) >= 2 and term in typed):
+                alt = finds
+            elif typed in term:
+                alt = term.replace(typed, finds)
+            else:
+                continue
+            if alt not in seen:
+                seen.add(alt)
+                out.append((alt, True))
+        return out
 
-        self.docs = {d["location"]: d for d in index_documents(corpus)}
-        self.corpus = corpus
-        builder = Builder()
-        builder.pipeline.reset()
-        builder.search_pipeline.reset()
-        builder.ref("location")
-        for name, boost in FIELDS.items():
-            builder.field(name, boost=boost, extractor=lambda doc, name=name: tokens(
-                " ".join(doc[name]) if isinstance(doc[name], list) else doc[name]))
-        for doc in self.docs.values():
-            builder.add(doc)
-        self.index = builder.build()
+    def _lookup(self, term: str) -> dict[int, int]:
+        """Documents whose keys cover the term: document → flags (title 2, number word 1) of all its keys."""
+        found: dict[int, int] | None = None
+        for key in sorted(covering(term), key=lambda k: len(self.postings.get(k, ()))):
+            values = self.postings.get(key)
+            if not values:
+                return {}
+            if found is None:
+                found = {v >> 2: v & 3 for v in values}
+            else:
+                found = {v >> 2: found[v >> 2] & v for v in values if v >> 2 in found}
+            if not found:
+                return {}
+        return found or {}
 
-    def search(self, query: str, limit: int = 10) -> list[tuple[Entry, float]]:
-        from lunr.query import Query
+    def _matches(self, n: int, term: str) -> bool:
+        title, text, words = self.normed[n]
+        return term in title or term in text or any(term in w for w in words)
 
-        segmented = segment_query(query.lower(), self.index.inverted_index)
-        terms = transform_query(segmented)
-        q = self.index.create_query()
+    def search(self, query: str, limit: int = 10, offset: int = 0, kind: str | None = None,
+               subject: str | None = None, group: str | None = None) -> SearchResult:
+        terms = list(dict.fromkeys(t for t in (norm(p) for p in SPLIT.split(query)) if t))
+        result = SearchResult(terms)
+        if not terms:
+            return result
+        direct: list[set[int]] = []          # per term: documents whose keys cover it as typed
+        exact: list[set[int]] = []           # per term: documents that certainly hold it (or a short alternative)
+        unsure: list[list[tuple[str, set[int]]]] = []  # per term: longer alternatives and their candidates
+        found: set[int] | None = None
         for term in terms:
-            for tok in tokens(term.rstrip("*")):
-                q.term(tok, wildcard=Query.WILDCARD_TRAILING)
-        by_url = {routes.url(e): e for e in self.corpus.entries.values()}
-        results = self.index.query(q)
-        return [(by_url[r["ref"]], r["score"]) for r in results[:limit]]
+            sure: set[int] = set()
+            maybe: list[tuple[str, set[int]]] = []
+            for i, (alt, _) in enumerate(self.alternatives(term)):
+                docs = set(self._lookup(alt))
+                if i == 0:
+                    direct.append(docs)
+                if len(alt) <= 2:
+                    sure |= docs
+                else:
+                    maybe.append((alt, docs))
+            exact.append(sure)
+            unsure.append(maybe)
+            union = sure.union(*(d for _, d in maybe))
+            found = union if found is None else found & union
+            if not found:
+                break
+        if len(direct) < len(terms):  # a term found nothing
+            return result
+        candidates = sorted(found or ())
+        q_flags = self._lookup(norm(query))
+
+        def tier(n: int) -> int:
+            flags = q_flags.get(n)
+            if flags is not None:
+                t = 0 if flags & 1 else 1 if flags & 2 else 2
+            else:
+                t = 3 if all(n in d for d in direct) else 4
+            return t + (AGGREGATE if self.docs[n].kind == "page" else 0)
+
+        def holds(n: int, i: int) -> bool:
+            return n in exact[i] or any(n in docs and self._matches(n, alt) for alt, docs in unsure[i])
+
+        result.facets = self._facets(candidates)
+        chosen = [n for n in candidates if self._selected(n, kind, subject, group)]
+        needs_check = any(unsure)
+        checked = passed = 0
+        for n in sorted(chosen, key=lambda n: (tier(n), n)):
+            if len(result.hits) >= limit:
+                break
+            checked += 1
+            if needs_check and not all(holds(n, i) for i in range(len(terms))):
+                continue
+            passed += 1
+            if passed <= offset:
+                continue
+            d, t = self.docs[n], tier(n)
+            result.hits.append(Hit(d.id, d.kind, d.title, d.url, round(1 / (1 + t), 4), t,
+                                   t % AGGREGATE == 4, d.number, d.group))
+        result.total = len(chosen) - (checked - passed)
+        result.exact = not needs_check or checked == len(chosen)
+        return result
+
+    def _selected(self, n: int, kind: str | None, subject: str | None, group: str | None) -> bool:
+        d = self.docs[n]
+        return ((kind is None or d.kind == kind) and (group is None or d.group == group)
+                and (subject is None or bool(d.subjects >> SUBJECTS.index(subject) & 1)))
+
+    def _facets(self, candidates: list[int]) -> dict[str, dict[str, int]]:
+        kinds: dict[str, int] = {}
+        subjects: dict[str, int] = {}
+        groups: dict[str, int] = {}
+        for n in candidates:
+            d = self.docs[n]
+            kinds[d.kind] = kinds.get(d.kind, 0) + 1
+            for i, s in enumerate(SUBJECTS):
+                if d.subjects >> i & 1:
+                    subjects[s] = subjects.get(s, 0) + 1
+            if d.group:
+                groups[d.group] = groups.get(d.group, 0) + 1
+        return {"kind": kinds, "subject": subjects, "group": groups}
+
+    # --- files ------------------------------------------------------------------------------
+    def files(self) -> dict[str, bytes]:
+        """search/meta.js, search/s/*.js, search/d/*.js (see the module docstring)."""
+        n_docs = len(self.docs)
+        shards = max(16, min(4096, 1 << max(0, round(math.log2(max(1, n_docs / RECORDS_PER_SHARD))))))
+        width = len(f"{shards - 1:x}")
+        by_shard: list[dict[str, str]] = [{} for _ in range(shards)]
+        for key in sorted(self.postings):
+            by_shard[shard_of(key, shards)][key] = encode_postings(self.postings[key])
+        out = {f"search/s/{i:0{width}x}.js": _script("shard", i, keys) for i, keys in enumerate(by_shard)}
+        for c in range(0, n_docs, CHUNK):
+            rows = [[d.id, d.kind, d.title, d.text, d.url, d.number, d.group, list(d.words)]
+                    for d in self.docs[c:c + CHUNK]]
+            out[f"search/d/{c // CHUNK}.js"] = _script("docs", c // CHUNK, rows)
+        out["search/meta.js"] = _script("meta", 0, self.meta(shards, width))
+        return out
+
+    def meta(self, shards: int, width: int) -> dict[str, Any]:
+        kinds: list[list[Any]] = []
+        groups: list[list[Any]] = []
+        for n, d in enumerate(self.docs):
+            if not kinds or kinds[-1][0] != d.kind:
+                label = KINDS[d.kind].label if d.kind in KINDS else "页面"
+                kinds.append([d.kind, label, n, n + 1])
+            kinds[-1][3] = n + 1
+            if d.group:
+                if groups and groups[-1][0] == d.group and groups[-1][2] == n:
+                    groups[-1][2] = n + 1
+                else:
+                    groups.append([d.group, n, n + 1])
+        return {"version": FORMAT_VERSION, "records": len(self.docs), "shards": shards, "shardWidth": width,
+                "chunk": CHUNK, "kinds": kinds, "groups": groups, "subjectNames": list(SUBJECTS),
+                "subjects": "".join(ALPHABET[d.subjects] for d in self.docs),
+                "aliases": [list(a) for a in self.aliases], "suggest": self.suggest}
+
+
+def _script(callback: str, i: int, value: object) -> bytes:
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # "</" could end a script element if the file were ever inlined; JSON allows the escape.
+    body = body.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"__kbSearch.{callback}({i},{body});\n".encode()
+
+
+def suggestions(corpus: Corpus) -> list[str]:
+    """Words offered when nothing is found: glossary terms, tags, unit names (once each), search aids."""
+    words: dict[str, None] = {}
+    for e in corpus.of_kind("term"):
+        words.update(dict.fromkeys([e.record.term, *e.record.aliases]))
+    for tag in corpus.tags:
+        words[tag.name] = None
+    for unit in corpus.of_kind("unit"):
+        words[unit.title] = None
+    for alias in corpus.search_aliases:
+        words.update(dict.fromkeys(alias.typed))
+    return list(words)
+
+
+@lru_cache(maxsize=2)
+def index_of(corpus: Corpus, dir_urls: bool = True) -> SearchIndex:
+    """The index the site publishes: records and aggregate pages (the command line queries this one)."""
+    from .pages import all_pages
+    return SearchIndex.from_corpus(corpus, dir_urls, aggregate_pages(all_pages(corpus)))
+
+
+def aggregate_pages(pages: Iterable[Any]) -> list[tuple[str, str]]:
+    """(docs path, title) of the pages of many records (home, hubs, lists): found by their titles."""
+    return [(p.path, p.title) for p in pages if p.aggregate]
+
+
+def index_files(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]]) -> dict[str, str]:
+    """The site's search/ files as text (run in a forked process beside the page rendering)."""
+    return {path: data.decode() for path, data in SearchIndex.from_corpus(corpus, dir_urls, pages).files().items()}

@@ -1,8 +1,8 @@
 """Everything one build produces, from one loaded corpus: rendered pages and files.
 
 The core's answer to a site generator: `Site.build()` returns every page rendered to HTML
-(path, title, html, toc, tags, toc flags) and every other file (downloads, open data) as
-bytes. It knows nothing of MkDocs; hooks/kb_mkdocs hands these to MkDocs and Material.
+(path, title, html, toc, tags, toc flags) and every other file (downloads, open data, the search
+index) as bytes. It knows nothing of MkDocs; hooks/kb_mkdocs hands these to MkDocs and Material.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .forked import Forked
 from .glossary import Glossary
 from .pages import Page, all_pages
 from .render import render_body, toc_tokens
+from .search import aggregate_pages, index_files
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,16 @@ class Site:
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:
         """Every page and file; `extra` are ready-made downloads the pages may offer (the offline zip)."""
         downloads = {**self.download_files(), **(extra or {})}
-        rendered = self.render_pages(all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}), dir_urls)
-        return Built(rendered, {**export_files(self.corpus), **downloads})
+        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()})
+        # The search index is built in a forked process (the other core) while the pages render.
+        search = Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)
+        try:
+            rendered = self.render_pages(pages, dir_urls)
+        except BaseException:
+            search.cancel()
+            raise
+        index = {path: text.encode() for path, text in search.result().items()}
+        return Built(rendered, {**export_files(self.corpus), **downloads, **index})
 
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""

@@ -2,7 +2,6 @@
 
 events.py   the MkDocs events (hooks/kb_hooks.py re-exports them for mkdocs.yml)
 frames.py   rendered theme frames shared by record pages (speed)
-search.py   our records merged into Material's search index
 serve.py    `mkdocs serve` with bad data: last good site and a problems banner
 
 The core (hooks/kb) gives this adapter rendered pages and files (kb.site.Site.build) and

@@ -4,8 +4,8 @@ on_config loads and validates the corpus once (any data problem stops the build 
 problem listed) and starts the search process; on_files adds every rendered page and every
 file as File.generated; on_page_markdown hands a page its metadata and its ready HTML
 (`page.render` replaced, see `_render_ready`), and the shared theme frame (frames.py);
-on_post_page refuses a page where a frame marker survived; on_post_build merges the
-records into Material's search index (search.py). Under `mkdocs serve`, bad data does not
+on_post_page refuses a page where a frame marker survived. The search index is kb's own
+(kb.search: files under search/, like any other file). Under `mkdocs serve`, bad data does not
 stop the build (that would hang the server): serve.py keeps the last good site and a banner.
 
 Versions this adapter was written against and is tested with: mkdocs 1.6.1, mkdocs-material
@@ -19,23 +19,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-import material.plugins.search.plugin as material_search
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.structure.toc import get_toc
 
-from kb.forked import Forked
 from kb.routes import OFFLINE_ZIP
 from kb.site import RenderedPage, Site
 
 from . import serve
 from .frames import CONTENT_MARK, TITLE_MARK, Skeletons
 from .frames import TEMPLATE as FRAMED_TEMPLATE
-from .search import write_site_index
 
 _site: Site | None = None      # None only while serving data that has never loaded
 _pages: dict[str, RenderedPage] = {}   # this build's rendered pages, by docs path
-_search: Forked | None = None  # the records being segmented for search, in a forked process
 _serving = serve.Serving()
 _banner = ""                   # the problems banner of this build ("" when the data loaded)
 # KB_SKELETON=0 renders every page through the full theme template (the test compares both).
@@ -51,18 +47,9 @@ def page_meta(page: RenderedPage) -> dict[str, Any]:
     meta: dict[str, Any] = {"title": html.escape(page.title, quote=False)}
     if page.tags:
         meta["tags"] = page.tags
-    # Generated pages are indexed by kb.search (records from the corpus, the others by title).
-    meta["search"] = {"exclude": True}
     if page.hide_toc:
         meta["hide"] = ["toc"]
     return meta
-
-
-def _cancel_search() -> None:
-    global _search
-    if _search is not None:
-        _search.cancel()
-        _search = None
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -75,21 +62,12 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_config(config: Any) -> Any:
-    global _site, _search
-    _cancel_search()  # `mkdocs serve` rebuilding after a build that failed half-way
+    global _site
     root = Path(config.config_file_path).resolve().parent
     data = Path(os.environ.get("KB_DATA", root / "data"))  # tests and the benchmark build other data sets
     _site = _serving.load(lambda: Site.load(data, data.parent))
-    # Material segments the pages it indexes with jieba when it can import it (material/plugins/search/
-    # plugin.py, 9.8.1, lines 34-38 and 215-216: `if jieba:`). kb.search re-segments them with the domain
-    # dictionary anyway, in its own process, so the build never loads jieba's dictionary (1.5 s).
-    # tests/test_search.py checks the build's index holds our segmentation.
-    material_search.jieba = None
     if _site is None:
         config.nav = None  # the nav names generated pages; the problems page is the one page
-    else:
-        # Segment the records while the pages are built; merged into Material's index in on_post_build.
-        _search = Forked(write_site_index, _site.corpus, config.use_directory_urls, inbox=True, nice=5)
     return config
 
 
@@ -161,21 +139,3 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 def on_post_template(output: str, template_name: str, config: Any) -> str:
     # The theme's 404.html: what `mkdocs serve` answers for a page that is not there.
     return serve.with_banner(output, _banner) if template_name.endswith(".html") else output
-
-
-def on_build_error(error: Exception) -> None:
-    _cancel_search()
-
-
-def on_post_build(config: Any) -> None:
-    global _search
-    if _site is None:
-        return
-    titles = {p.path: p.title for p in _pages.values() if p.aggregate}
-    request = {"path": str(Path(config.site_dir) / "search" / "search_index.json"), "page_titles": titles}
-    pending, _search = _search, None
-    if pending is None:
-        write_site_index(_site.corpus, config.use_directory_urls, lambda: request)
-    else:
-        pending.send(request)
-        pending.result()

@@ -118,4 +118,8 @@ def _search(corpus: Corpus, args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `python -m kb search … | head`: the reader has all it wants
+        sys.stderr.close()
+        sys.exit(0)

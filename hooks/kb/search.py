@@ -36,6 +36,7 @@ after every record; ties by document number.
 """
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -234,10 +235,12 @@ class SearchIndex:
                 out.append((alt, True))
         return out
 
-    def _lookup(self, term: str) -> dict[int, int]:
-        """Documents whose keys cover the term: document → flags (title 2, number word 1) of all its keys."""
+    def _lookup(self, term: str, keys: Iterable[str] | None = None) -> dict[int, int]:
+        """Documents holding every key (default: the keys covering the term) → the flags all keys share
+        (title 2, number word 1)."""
         found: dict[int, int] | None = None
-        for key in sorted(covering(term), key=lambda k: len(self.postings.get(k, ()))):
+        wanted = covering(term) if keys is None else list(keys)
+        for key in sorted(set(wanted), key=lambda k: len(self.postings.get(k, ()))):
             values = self.postings.get(key)
             if not values:
                 return {}
@@ -249,71 +252,81 @@ class SearchIndex:
                 return {}
         return found or {}
 
-    def _matches(self, n: int, term: str) -> bool:
+    def _holds(self, n: int, term: str) -> bool:
+        """The document holds the normalised term as a run of characters (title, text or a number word)."""
         title, text, words = self.normed[n]
         return term in title or term in text or any(term in w for w in words)
 
     def search(self, query: str, limit: int = 10, offset: int = 0, kind: str | None = None,
                subject: str | None = None, group: str | None = None) -> SearchResult:
+        """Best first: candidates are taken in the order of a rank bound read from the postings
+        (`bound`); each taken one is checked against its text and, if its exact rank is worse than
+        its bound, put back with its exact rank. A document comes out only when nothing left can
+        rank before it, so the results are in exact (tier, alias order, document) order while only
+        the documents shown (and the few put back) are read."""
         terms = list(dict.fromkeys(t for t in (norm(p) for p in SPLIT.split(query)) if t))
         result = SearchResult(terms)
         if not terms:
             return result
-        direct: list[set[int]] = []          # per term: documents whose keys cover it as typed
-        exact: list[set[int]] = []           # per term: documents that certainly hold it (or a short alternative)
-        unsure: list[list[tuple[str, set[int]]]] = []  # per term: longer alternatives and their candidates
+        alts = [self.alternatives(t) for t in terms]
         found: set[int] | None = None
-        for term in terms:
-            sure: set[int] = set()
-            maybe: list[tuple[str, set[int]]] = []
-            for i, (alt, _) in enumerate(self.alternatives(term)):
-                docs = set(self._lookup(alt))
-                if i == 0:
-                    direct.append(docs)
-                if len(alt) <= 2:
-                    sure |= docs
-                else:
-                    maybe.append((alt, docs))
-            exact.append(sure)
-            unsure.append(maybe)
-            union = sure.union(*(d for _, d in maybe))
+        per_alt: list[list[set[int]]] = []   # per term, per alternative: candidate documents
+        for term_alts in alts:
+            sets = [set(self._lookup(a)) for a, _ in term_alts]
+            per_alt.append(sets)
+            union = set().union(*sets)
             found = union if found is None else found & union
             if not found:
-                break
-        if len(direct) < len(terms):  # a term found nothing
-            return result
-        candidates = sorted(found or ())
-        q_flags = self._lookup(norm(query))
+                return result
+        whole = norm(query)
+        q_flags = self._lookup(whole, keys_of(whole) if len(whole) > 1 else [whole])
+        needs_check = any(len(a) > 2 for term_alts in alts for a, _ in term_alts)
 
-        def tier(n: int) -> int:
-            flags = q_flags.get(n)
-            if flags is not None:
-                t = 0 if flags & 1 else 1 if flags & 2 else 2
+        def rank(n: int, exact: bool) -> tuple[int, int, int]:
+            """(tier, alias order, n): exact from the text, or a bound (never worse than exact) from postings."""
+            pages = AGGREGATE if self.docs[n].kind == "page" else 0
+            if exact:
+                title, text, words = self.normed[n]
+                t = 0 if any(whole in w for w in words) else 1 if whole in title else 2 if whole in text else -1
+                firsts = [next((i for i, (a, _) in enumerate(term_alts) if self._holds(n, a)), len(term_alts))
+                          for term_alts in alts]
             else:
-                t = 3 if all(n in d for d in direct) else 4
-            return t + (AGGREGATE if self.docs[n].kind == "page" else 0)
+                flags = q_flags.get(n)
+                t = -1 if flags is None else 0 if flags & 1 else 1 if flags & 2 else 2
+                firsts = [next((i for i, docs in enumerate(sets) if n in docs), len(sets)) for sets in per_alt]
+            if t < 0:
+                t = 3 if all(i == 0 for i in firsts) else 4
+            return t + pages, max(firsts) if t == 4 else 0, n
 
-        def holds(n: int, i: int) -> bool:
-            return n in exact[i] or any(n in docs and self._matches(n, alt) for alt, docs in unsure[i])
+        def ok(n: int) -> bool:
+            return all(any(self._holds(n, a) for a, _ in term_alts) for term_alts in alts)
 
-        result.facets = self._facets(candidates)
-        chosen = [n for n in candidates if self._selected(n, kind, subject, group)]
-        needs_check = any(unsure)
-        checked = passed = 0
-        for n in sorted(chosen, key=lambda n: (tier(n), n)):
-            if len(result.hits) >= limit:
-                break
-            checked += 1
-            if needs_check and not all(holds(n, i) for i in range(len(terms))):
+        chosen = [n for n in sorted(found or ()) if self._selected(n, kind, subject, group)]
+        heap = [(rank(n, not needs_check), False) for n in chosen]
+        heapq.heapify(heap)
+        verified: list[int] = []
+        rejected: set[int] = set()
+        while heap and len(result.hits) < limit:
+            key, checked = heapq.heappop(heap)
+            n = key[2]
+            if needs_check and not checked:
+                if not ok(n):
+                    rejected.add(n)
+                    continue
+                exact = rank(n, True)
+                if exact != key:
+                    heapq.heappush(heap, (exact, True))
+                    continue
+            verified.append(n)
+            if len(verified) <= offset:
                 continue
-            passed += 1
-            if passed <= offset:
-                continue
-            d, t = self.docs[n], tier(n)
+            d, t = self.docs[n], key[0]
             result.hits.append(Hit(d.id, d.kind, d.title, d.url, round(1 / (1 + t), 4), t,
                                    t % AGGREGATE == 4, d.number, d.group))
-        result.total = len(chosen) - (checked - passed)
-        result.exact = not needs_check or checked == len(chosen)
+        # Counts: the candidates not found wanting; exact when no candidate is left unchecked.
+        result.exact = not needs_check or all(checked for _, checked in heap)
+        result.total = len(chosen) - len(rejected)
+        result.facets = self._facets(sorted((found or set()) - rejected))
         return result
 
     def _selected(self, n: int, kind: str | None, subject: str | None, group: str | None) -> bool:

@@ -1,7 +1,7 @@
 """MkDocs events for the knowledge base: each a few lines, the work is in kb (the core).
 
 on_config loads and validates the corpus once (any data problem stops the build with every
-problem listed) and starts the search process; on_files adds every rendered page and every
+problem listed); on_files adds every rendered page and every
 file as File.generated; on_page_markdown hands a page its metadata and its ready HTML
 (`page.render` replaced, see `_render_ready`), and the shared theme frame (frames.py);
 on_post_page refuses a page where a frame marker survived. The search index is kb's own

@@ -2,17 +2,24 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import re
 import shutil
 import subprocess
+import zipfile
+import zlib
+from collections import defaultdict
 from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt
 
 from conftest import ROOT
 from kb.routes import url as url_of  # noqa: E402
@@ -169,15 +176,41 @@ def test_form_pages_offer_the_files_with_sizes(site, corpus):
 SOFFICE = shutil.which("soffice")
 
 
-def test_libreoffice_renders_every_file(site, tmp_path):
-    assert SOFFICE, "LibreOffice is installed by `make test`"
-    files = sorted((site / "downloads").rglob("*.docx")) + sorted((site / "downloads").rglob("*.xlsx"))
-    result = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-                             "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
+def to_pdf(files: list[Path], outdir: Path) -> None:
+    """Convert files to PDF with LibreOffice, in one run (a private profile, so runs do not collide)."""
+    result = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{outdir}/profile",
+                             "--convert-to", "pdf", "--outdir", str(outdir), *map(str, files)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def pdfs(site, tmp_path_factory) -> Path:
+    """Every generated .docx and .xlsx as LibreOffice prints it, side by side with two reference documents
+    (ref-sc, ref-jp: every character of the .docx files in the Noto CJK SC, resp. JP faces; see
+    test_libreoffice_prints_chinese_not_japanese_glyphs)."""
+    assert SOFFICE, "LibreOffice is installed by `make test`"
+    out = tmp_path_factory.mktemp("pdf")
+    files = sorted((site / "downloads").rglob("*.docx")) + sorted((site / "downloads").rglob("*.xlsx"))
+    chars = sorted({ch for f in files if f.suffix == ".docx" for ch in all_text(docx.Document(str(f)))
+                    if ord(ch) > 0x2E7F})
+    for variant in ("SC", "JP"):
+        ref = docx.Document()
+        for family in ("Noto Sans CJK", "Noto Serif CJK"):
+            for bold in (False, True):
+                run = ref.add_paragraph().add_run("".join(chars))
+                run.bold = bold
+                run.font.name = f"{family} {variant}"
+                run._r.rPr.rFonts.set(qn("w:eastAsia"), f"{family} {variant}")
+        ref.save(str(out / f"ref-{variant.lower()}.docx"))
+    to_pdf([*files, out / "ref-sc.docx", out / "ref-jp.docx"], out)
+    return out
+
+
+def test_libreoffice_renders_every_file(site, pdfs):
+    files = sorted((site / "downloads").rglob("*.docx")) + sorted((site / "downloads").rglob("*.xlsx"))
     for f in files:
-        pdf = tmp_path / f"{f.stem}.pdf"
+        pdf = pdfs / f"{f.stem}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF"), f
         pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
         count = int(next(ln.split()[-1] for ln in pages.splitlines() if ln.startswith("Pages:")))
@@ -256,3 +289,208 @@ def test_quota_applicant_starting_with_equals_is_text_in_the_summary_sheet(tmp_p
     ws = openpyxl.load_workbook(out)["汇总表"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == "=1+1"]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+# --- issue 10: downloads save under their Chinese names, valid on Windows ------------------------------
+
+WINDOWS_FORBIDDEN = set('\\/:*?"<>|') | {chr(c) for c in range(32)}
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def windows_file_name_problem(name: str) -> str | None:
+    """Why Windows would refuse or change `name` as a file name, or None."""
+    if not name or len(name) > 255:
+        return "empty or too long"
+    if bad := sorted(set(name) & WINDOWS_FORBIDDEN):
+        return f"forbidden characters {bad}"
+    if name[-1] in " .":
+        return "ends in a space or a dot"
+    if name.split(".")[0].strip().upper() in WINDOWS_RESERVED:
+        return "a reserved device name"
+    return None
+
+
+DOWNLOAD_HREF = re.compile(r"(?:^|/)downloads/(?:.*/)?[^/]+\.(docx|xlsx)$")
+
+
+def test_download_links_carry_a_windows_file_name(site):
+    from bs4 import BeautifulSoup
+    links = []
+    for page in sorted(site.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for a in soup.find_all("a", href=True):
+            m = DOWNLOAD_HREF.search(a["href"].partition("#")[0])
+            if m:
+                links.append((page.relative_to(site).as_posix(), a, m.group(1)))
+    assert len(links) >= 5  # every form, and the cases
+    for page, a, ext in links:
+        name = a.get("download")
+        assert name, (page, a["href"])
+        assert name.endswith(f".{ext}") and len(name) > len(ext) + 1, (page, name)
+        assert windows_file_name_problem(name) is None, (page, name, windows_file_name_problem(name))
+        assert re.search(r"[\u4e00-\u9fff]", name), (page, name)  # the Chinese name, not the file's id
+    application = site / "forms" / "hubei-2024-application" / "index.html"
+    soup = BeautifulSoup(application.read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one("a.kb-download")["download"] == "湖北省深化新时代教育评价改革试点申报书.docx"
+
+
+def test_windows_file_name_problem():
+    assert windows_file_name_problem("申报书.docx") is None
+    for bad in ("a/b.docx", "a:b.docx", "a?.docx", "a.", "CON.docx", "a\tb.xlsx", ""):
+        assert windows_file_name_problem(bad), bad
+
+
+def test_forbidden_characters_in_a_title_become_full_width_in_the_download_name(corpus):
+    """The templates' cleaning, on the real form and case templates: \\ / : * ? " < > | become ＼／：＊？＂＜＞｜,
+    the page still shows the title as it is, and the attribute is escaped."""
+    from bs4 import BeautifulSoup
+
+    from kb.pages import record_page
+    from kb.render import render_body
+    title = 'A\\B/C:D*E?F"G<H>I|J 〔&〕'
+    for entry in (corpus["hubei-2024-application"], corpus["hubei-2024-summary"], corpus["sample-xx"]):
+        odd = dataclasses.replace(entry, title=title)
+        html = render_body(record_page(corpus, odd, {}))
+        link = BeautifulSoup(html, "html.parser").select_one("a.kb-download")
+        ext = entry.record.format if entry.kind == "form" else "docx"
+        assert link["download"] == f"A＼B／C：D＊E？F＂G＜H＞I｜J 〔&〕.{ext}", entry.id
+        assert windows_file_name_problem(link["download"]) is None
+        assert title in link.get_text(), entry.id
+
+
+# --- issue 11: the .docx files are Chinese for Word and LibreOffice --------------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_files(site: Path) -> list[Path]:
+    files = sorted((site / "downloads").rglob("*.docx"))
+    assert len(files) >= 3
+    return files
+
+
+def test_docx_files_declare_simplified_chinese(site):
+    from lxml import etree
+    for f in docx_files(site):
+        with zipfile.ZipFile(f) as z:
+            parts = {n: z.read(n) for n in z.namelist() if n.endswith(".xml")}
+        styles = etree.fromstring(parts["word/styles.xml"])
+        default = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+        lang = default.find(f"{W}lang")
+        assert lang is not None and lang.get(f"{W}eastAsia") == "zh-CN" and lang.get(f"{W}val") == "zh-CN", f
+        fonts = default.find(f"{W}rFonts")
+        assert fonts.get(f"{W}eastAsiaTheme") is None and fonts.get(f"{W}eastAsia"), f  # the body font, not a theme
+        theme_lang = etree.fromstring(parts["word/settings.xml"]).find(f"{W}themeFontLang")
+        assert theme_lang.get(f"{W}eastAsia") == "zh-CN", f
+        for name, xml in parts.items():  # no part (styles, a stale stylesWithEffects copy…) says otherwise
+            for el in etree.fromstring(xml).iter(f"{W}lang", f"{W}themeFontLang"):
+                assert el.get(f"{W}eastAsia") in (None, "zh-CN"), (f, name, etree.tostring(el))
+                assert el.get(f"{W}val") in (None, "zh-CN"), (f, name, etree.tostring(el))
+        d = docx.Document(str(f))
+        for style in d.styles:  # the styles the form data sets keep their fonts, now in Chinese
+            rpr = style.element.rPr
+            if rpr is not None and rpr.rFonts is not None and rpr.rFonts.get(qn("w:eastAsia")):
+                assert rpr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN", (f, style.name)
+
+
+def _objects(data: bytes) -> dict[int, bytes]:
+    return {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.S)}
+
+
+def _stream(body: bytes) -> bytes:
+    head, _, rest = body.partition(b"stream")
+    raw = rest.lstrip(b"\r\n")
+    raw = raw[:raw.rfind(b"endstream")]
+    return zlib.decompressobj().decompress(raw) if b"FlateDecode" in head else raw
+
+
+def pdf_glyphs(path: Path) -> dict[tuple[str, str], set[str]]:
+    """{(font, character): glyph names} of the embedded simple fonts of a LibreOffice PDF: the font is its
+    name without the subset tag and the CFF FD suffix ('NotoSansCJKjp-Regular'), the names are CIDs."""
+    objs = _objects(path.read_bytes())
+    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for body in objs.values():
+        head = body.split(b"stream")[0]
+        descriptor, to_unicode = (re.search(rb"/%s\s*(\d+)\s+0\s+R" % key, head) for key in (b"FontDescriptor",
+                                                                                         b"ToUnicode"))
+        if not re.search(rb"/Type\s*/Font\b", head) or not descriptor or not to_unicode:
+            continue
+        base = re.search(rb"/BaseFont\s*/([^/<>\[\s]+)", head).group(1).decode().split("+")[-1]
+        base = "-".join(base.split("-")[:2])
+        file = re.search(rb"/FontFile\d?\s*(\d+)\s+0\s+R", objs[int(descriptor.group(1))])
+        if not file:
+            continue
+        names = {int(c): n.decode() for c, n in re.findall(rb"dup (\d+) /(\S+) put", _stream(objs[int(file.group(1))]))}
+        cmap = _stream(objs[int(to_unicode.group(1))]).decode("latin-1")
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+            for code, uni in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                if int(code, 16) in names:
+                    out[(base, bytes.fromhex(uni).decode("utf-16-be"))].add(names[int(code, 16)])
+    return out
+
+
+def test_libreoffice_prints_chinese_not_japanese_glyphs(site, pdfs):
+    """The forms' fonts (仿宋_GB2312…) are not on a Linux machine, so LibreOffice falls back on Noto CJK,
+    in the face of the text's language. pdffonts cannot tell which face: fonts-noto-cjk is one collection
+    whose faces share one CFF table, named NotoSansCJKjp, so every face prints as 'NotoSansCJKjp-…'. The
+    glyphs tell: where the SC and JP faces draw a character differently (化, 具, 写…), the PDF must use the
+    SC glyph, as the reference documents set explicitly in Noto CJK SC and JP show."""
+    sc, jp = pdf_glyphs(pdfs / "ref-sc.pdf"), pdf_glyphs(pdfs / "ref-jp.pdf")
+    for f in docx_files(site):
+        pdf = pdfs / f"{f.stem}.pdf"
+        listed = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"Noto\w*CJK", listed), (f, listed)  # the Chinese text is in a CJK font
+        used = pdf_glyphs(pdf)
+        telling = [k for k in used if k in sc and k in jp and sc[k] != jp[k]]
+        assert len(telling) >= 10, (f, sorted(used)[:20])
+        japanese = [k for k in telling if used[k] != sc[k]]
+        assert japanese == [], (f, japanese[:10])
+
+
+def test_case_template_body_starts_two_characters_in(site, pdfs):
+    for name in ("chongqing-2-template.docx", "cases/sample-xx.docx"):
+        d = open_docx(site, name)
+        normal = d.styles["Normal"]
+        ind = normal.element.pPr.find(qn("w:ind"))
+        size_twips = round(normal.font.size.pt * 20)
+        assert ind.get(qn("w:firstLineChars")) == "200", name
+        assert int(ind.get(qn("w:firstLine"))) == 2 * size_twips == 640, name  # 2 × 三号 (16 pt)
+        for centred in ("标题", "单位"):  # based on Normal, but centred lines must not be pushed right
+            ind = d.styles[centred].element.pPr.find(qn("w:ind"))
+            assert ind.get(qn("w:firstLineChars")) == "0" and ind.get(qn("w:firstLine")) == "0", (name, centred)
+        body = [p for p in d.paragraphs if p.style.name == "Normal" and p.text]
+        assert body
+        for p in body:  # no paragraph overrides the style's indent
+            assert p.paragraph_format.first_line_indent is None, (name, p.text)
+    # As LibreOffice prints it: the body's first line 32 pt right of the margin (28 mm), the next lines at it.
+    layout = subprocess.run(["pdftotext", "-bbox-layout", "-f", "1", "-l", "1",
+                             str(pdfs / "chongqing-2-template.pdf"), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    lines = {"".join(re.findall(r">([^<]*)</word>", body)): float(x)
+             for x, body in re.findall(r'<line xMin="([\d.]+)"[^>]*>(.*?)</line>', layout, re.S)}
+    margin = 28 / 25.4 * 72
+    first = next(x for text, x in lines.items() if text.startswith("帽段"))
+    assert abs(first - (margin + 32)) < 1.5, lines
+    assert min(lines.values()) == pytest.approx(margin, abs=1.5)
+
+
+def test_application_table_and_boxes_share_their_edges(site):
+    """Table 一 and box 二 (and the other boxes, and the opinions table): the same width, the text's, the same
+    alignment and no indent, in twips from the XML; the columns and every row's cells add up to it."""
+    d = open_docx(site, "hubei-2024-application.docx")
+    section = d.sections[0]
+    text_width = Emu(section.page_width - section.left_margin - section.right_margin).twips
+    geometry = []
+    for table in d.tables:
+        pr = table._tbl.tblPr
+        tbl_w = pr.find(qn("w:tblW"))
+        assert tbl_w.get(qn("w:type")) == "dxa"
+        width = int(tbl_w.get(qn("w:w")))
+        ind = pr.find(qn("w:tblInd"))
+        geometry.append((width, table.alignment, None if ind is None else ind.get(qn("w:w"))))
+        assert sum(gc.w.twips for gc in table._tbl.tblGrid.gridCol_lst) == width
+        for tr in table._tbl.tr_lst:
+            assert sum(tc.width.twips for tc in tr.tc_lst) == width
+    assert len(geometry) == 5  # 一 (table), 二 三 四 (boxes), 五 (opinions)
+    assert geometry[0] == geometry[1], geometry  # 一 and 二
+    assert set(geometry) == {(text_width, WD_TABLE_ALIGNMENT.CENTER, None)}, geometry

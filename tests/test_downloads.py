@@ -341,7 +341,7 @@ def test_windows_file_name_problem():
 
 
 def test_forbidden_characters_in_a_title_become_full_width_in_the_download_name(corpus):
-    """The templates' cleaning, on the real form and case templates: \\ / : * ? " < > | become ＼／：＊？＂＜＞｜,
+    """The download names (kb.downloads.downloads_of), on the real form and case templates: \\ / : * ? " < > | become ＼／：＊？＂＜＞｜,
     the page still shows the title as it is, and the attribute is escaped."""
     from bs4 import BeautifulSoup
 

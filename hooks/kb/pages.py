@@ -6,16 +6,22 @@ Paths come from kb.routes; rendering is kb.render.
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pypinyin import lazy_pinyin
+
 from . import routes
 from .corpus import SUBJECT_SLUGS, Corpus, Entry
-from .kinds import KINDS, attachment_title
+from .kinds import KINDS, attachment_title, downloads_with_sizes
 from .kinds import of as kinds_with
 from .models import SUBJECTS
 
 NEGATIVE_KINDS = {"严格禁止": "ban", "克服纠偏": "fix", "控制限制": "limit"}  # kind → anchor on the list page
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the glossary's letter index
+NOT_A_LETTER = "#"                      # the index entry of terms whose pinyin starts with no letter (1+X)
 
 
 @dataclass
@@ -48,9 +54,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         if tasks:
             pages.append(task_list_page(corpus, doc, tasks))
         if projects:
-            pages.append(Page(routes.index_path("project", doc.id), "project_list.html",
-                              doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
-                              {"doc": doc, "projects": projects}))
+            pages.append(project_list_page(doc, projects))
     pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
                       {"lists": _lists_of(corpus, "task")}))
     pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
@@ -64,12 +68,14 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     pages.append(Page(routes.index_path("unit"), "units.html", "责任单位", {"units": [
         (u, *corpus.tasks_of_unit(u.id)) for u in corpus.of_kind("unit")]}))
     pages.append(negative_list_page(corpus))
-    pages.append(Page(routes.index_path("term"), "glossary.html", "术语表", {"terms": sorted(
-        corpus.of_kind("term"), key=lambda e: e.title)}))
+    pages.append(glossary_page(corpus))
     offline = sizes.get(routes.OFFLINE_ZIP)
     pages.append(Page(routes.index_path("form"), "downloads.html", "表格下载", {
         "forms": corpus.of_kind("form"), "offline_size": f"{offline / 1024 / 1024:.1f} MB" if offline else "",
         "exported": [k.name for k in KINDS.values() if k.exported]}))
+    pages.append(forms_page(corpus, sizes))
+    pages.append(lists_page(corpus))
+    pages.append(subjects_page(corpus))
     tagged: dict[str, list[Page]] = {}
     for page in pages:
         for tag in page.tags:
@@ -96,11 +102,96 @@ def home_page(corpus: Corpus) -> Page:
             if req.kind == "截止时间" and req.date:
                 deadlines.append((req.date, doc, req))
     deadlines.sort(key=lambda d: (d[0], d[1].id), reverse=True)
-    hubs = [(s, SUBJECT_SLUGS[s], {k: len(v) for k, v in corpus.of_subject(s).items()}) for s in SUBJECTS]
-    return Page(routes.HOME, "home.html", "评价改革知识库", {
+    on_hubs = {k.name for k in kinds_with(has="on_hubs")}  # count what the hub lists
+    hubs = [(s, SUBJECT_SLUGS[s], {k: len(v) for k, v in corpus.of_subject(s).items() if k in on_hubs})
+            for s in SUBJECTS]
+    # The theme titles a page "{title} - {site name}": the home page's h1 is the site name, its title is 首页.
+    return Page(routes.HOME, "home.html", "首页", {
         "counts": counts, "labels": {k.name: k.label for k in KINDS.values()}, "deadlines": deadlines, "hubs": hubs,
         "forms": corpus.of_kind("form"), "task_lists": _lists_of(corpus, "task"),
-        "project_lists": _lists_of(corpus, "project")}, hide_toc=True)
+        "project_lists": _lists_of(corpus, "project"), "paths": _paths()}, hide_toc=True)
+
+
+def pinyin_key(text: str) -> tuple[list[str], str]:
+    """A term's place in the glossary: its pinyin without tones, syllable by syllable, then the term itself."""
+    return [s.lower() for s in lazy_pinyin(text)], text
+
+
+def pinyin_initial(text: str) -> str:
+    """The letter a term is indexed under (its pinyin's first letter), or NOT_A_LETTER."""
+    first = "".join(lazy_pinyin(text))[:1].upper()
+    return first if first in LETTERS else NOT_A_LETTER
+
+
+def glossary_page(corpus: Corpus) -> Page:
+    """The terms in pinyin order; the first term of each letter carries the anchor the letter index links to."""
+    anchors: dict[str, str] = {}
+    rows: list[tuple[Entry, str | None]] = []
+    for term in sorted(corpus.of_kind("term"), key=lambda e: pinyin_key(e.title)):
+        letter = pinyin_initial(term.title)
+        anchor = None
+        if letter not in anchors:
+            anchor = anchors[letter] = "pinyin-" + (letter.lower() if letter != NOT_A_LETTER else "other")
+        rows.append((term, anchor))
+    letters = [(letter, anchors.get(letter)) for letter in
+               ([NOT_A_LETTER] if NOT_A_LETTER in anchors else []) + list(LETTERS)]
+    return Page(routes.index_path("term"), "glossary.html", "术语表", {"rows": rows, "letters": letters})
+
+
+def _paths() -> dict[str, str]:
+    """Docs paths of the pages the finding aids link to (templates take them from here, not as literals)."""
+    return {"lists": routes.LISTS_INDEX, "forms": routes.FORMS_INDEX, "subjects": routes.SUBJECTS_INDEX,
+            "downloads": routes.index_path("form"), "tags": routes.TAGS}
+
+
+def _by_region(entries: Iterable[Entry], region_of: Callable[[Entry], str]) -> list[tuple[str, int]]:
+    """(region, count) in the order the regions first appear."""
+    counts = Counter(region_of(e) for e in entries)
+    return list(counts.items())
+
+
+def lists_page(corpus: Corpus) -> Page:
+    """Every list the site has, by kind and region, linking to each list's page."""
+    docs = {d.id: d for d in corpus.of_kind("document")}
+
+    def region_of_doc(doc_id: str) -> str:
+        return str(docs[doc_id].record.region)
+
+    projects = [(doc, attachment_title(doc, doc.id), items) for doc, items in _lists_of(corpus, "project")]
+    negatives = corpus.of_kind("negative")
+    negative_rows = []
+    for kind, anchor in NEGATIVE_KINDS.items():
+        of_kind = [e for e in negatives if e.record.kind == kind]
+        negative_rows.append((kind, anchor, len(of_kind),
+                              _by_region(of_kind, lambda e: region_of_doc(e.record.source.document))))
+    return Page(routes.LISTS_INDEX, "lists.html", "清单", {
+        "project_lists": projects, "task_lists": _lists_of(corpus, "task"),
+        "negatives": negative_rows, "negative_total": len(negatives),
+        "cases": _by_region(corpus.of_kind("case"), lambda e: region_of_doc(e.record.document)),
+        "case_total": len(corpus.of_kind("case")),
+        "units": _by_region(corpus.of_kind("unit"), lambda e: str(e.record.region)),
+        "unit_total": len(corpus.of_kind("unit")),
+        "documents": _by_region(corpus.of_kind("document"), lambda e: str(e.record.region)),
+        "document_total": len(corpus.of_kind("document")),
+        "term_total": len(corpus.of_kind("term")), "paths": _paths()})
+
+
+def forms_page(corpus: Corpus, sizes: dict[str, int]) -> Page:
+    """/forms/: every form with its document and the files built for it (the downloads page also lists them)."""
+    rows = [(f, corpus[f.record.document], downloads_with_sizes(f, sizes)) for f in corpus.of_kind("form")]
+    return Page(routes.FORMS_INDEX, "forms.html", "申报表格", {"rows": rows, "paths": _paths()})
+
+
+def subjects_page(corpus: Corpus) -> Page:
+    """/subjects/: the evaluation subjects, each with its count of records of each kind shown on the hubs."""
+    kinds = [(k.label, k.name) for k in kinds_with(has="on_hubs")]
+    rows = []
+    for s in SUBJECTS:
+        grouped = corpus.of_subject(s)
+        counts = [(name, len(grouped.get(name, []))) for _, name in kinds]
+        rows.append((s, routes.hub_path(s), counts, sum(n for _, n in counts)))
+    return Page(routes.SUBJECTS_INDEX, "subjects.html", "按评价主体", {"kinds": kinds, "rows": rows},
+                hide_toc=True)
 
 
 def hub_page(corpus: Corpus, subject: str) -> Page:
@@ -122,6 +213,16 @@ def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
     return Page(routes.index_path("task", doc.id), "task_list.html", doc.record.title, {
         "doc": doc, "d": doc.record, "rows": rows, "units": units, "deadlines": deadlines,
         "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)]}, hide_toc=True)
+
+
+def project_list_page(doc: Entry, projects: list[Entry]) -> Page:
+    """A project list (湖北's 项目库): its items; `attachment` is the number of the document's attachment
+    that is the list (None when no attachment is), `subjects` those its items have, for a filter."""
+    att = next((a for a in doc.record.attachments if a.projects == doc.id), None)
+    return Page(routes.index_path("project", doc.id), "project_list.html",
+                doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
+                {"doc": doc, "projects": projects, "attachment": att.number if att else None,
+                 "subjects": [s for s in SUBJECTS if any(s in p.subjects for p in projects)]})
 
 
 def negative_list_page(corpus: Corpus) -> Page:

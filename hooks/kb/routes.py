@@ -19,6 +19,9 @@ TAGS = "tags.md"
 ABOUT = "about.md"
 OFFLINE_ZIP = "downloads/kb-offline.zip"
 OPEN_DATA = "downloads/kb.json"
+LISTS_INDEX = "lists/index.md"        # every list, by kind and region
+FORMS_INDEX = "forms/index.md"        # every form, with its document and its files (/forms/)
+SUBJECTS_INDEX = "subjects/index.md"  # the evaluation subjects, with counts (/subjects/)
 
 
 def page_path(entry: Entry) -> str:

@@ -19,11 +19,16 @@ Builder = Callable[["Corpus", "Entry"], bytes]
 BUILDERS: dict[tuple[str, str], Builder] = {}
 
 
+# Characters Windows refuses in a file name, and the full-width forms a Chinese office PC shows instead.
+WINDOWS_NAME = str.maketrans('\\/:*?"<>|', "＼／：＊？＂＜＞｜")
+
+
 def downloads_of(entry: Entry) -> list[dict[str, str]]:
-    """[{'format', 'url', 'name'}]: a form in its own format; a case in the case template's (docx),
-    which validation makes sure exists."""
+    """[{'format', 'url', 'name', 'file_name'}]: a form in its own format; a case in the case template's
+    (docx), which validation makes sure exists. `file_name` is what the browser saves it as (download=)."""
     formats = [entry.record.format] if entry.kind == "form" else ["docx"]
-    return [{"format": ext, "url": download_path(entry, ext), "name": f"{entry.title}.{ext}"}
+    return [{"format": ext, "url": download_path(entry, ext), "name": f"{entry.title}.{ext}",
+             "file_name": f"{entry.title}.{ext}".translate(WINDOWS_NAME)}
             for ext in formats if (entry.kind, ext) in BUILDERS]
 
 

@@ -147,7 +147,7 @@ def test_no_request_leaves_the_site(chromium, base, site):
     for rel in pages:
         current["page"] = rel
         page.goto(base + rel, wait_until="load")
-    # search runs in a worker: exercise it too
+    # the search loads its index files as needed: exercise it too (tests/test_search_browser.py: more)
     page.goto(base)
     page.click(".md-search__input")
     type_like_a_person(page, "思政课")
@@ -188,7 +188,7 @@ def test_keyboard_reaches_search_and_downloads(chromium, base):
             page.wait_for_url(re.compile(r"downloads/$"))
             break
     assert reached == {"search", "downloads"}
-    page.keyboard.press("/")  # Material's shortcut focuses the search box
+    page.keyboard.press("/")  # Material's shortcut (kept by assets/kb-search.js) focuses the search box
     assert page.evaluate("() => document.activeElement.classList.contains('md-search__input')")
     page.close()
 
@@ -255,7 +255,7 @@ def test_offline_edition_works_from_file_urls(chromium, tmp_path):
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(tmp_path / "unzipped")
     root = tmp_path / "unzipped" / "评价改革知识库"
-    assert (root / "search" / "search_index.js").is_file()
+    assert (root / "search" / "meta.js").is_file()
     page = chromium.new_page(accept_downloads=True)
     outside = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)

@@ -1,36 +1,123 @@
 /* 评价改革知识库: page behaviour. Sorting is done by the vendored tablesort;
- * this file only wires it up, filters table rows by data attributes, and counts
+ * this file only wires it up, filters table rows by data attributes and a keyword
+ * (the filters kept in the URL query), and counts
  * words in the form pages. Runs on every page load, including Material's instant loads. */
 (function () {
   "use strict";
 
+  // Text compared as the search compares it (assets/kb-search.js): NFKC folds full-width letters,
+  // digits and punctuation to half-width; case, spaces and punctuation of either width are ignored.
+  var NOT_WORD = /[^\p{L}\p{N}]+/gu;
+  function norm(text) {
+    return String(text || "").normalize("NFKC").toLowerCase().replace(NOT_WORD, "");
+  }
+  window.kbNorm = norm;
+
+  // A filter box (div.kb-filters) names what it filters in data-kb-table: a table (sorted by
+  // tablesort) or a block whose tables' rows are filtered together, blocks marked .kb-group hiding
+  // when none of their rows is shown. Its controls: selects and a checkbox ([data-kb-filter]) and a
+  // keyword box ([data-kb-keyword]). The state lives in the page's URL query (?q=…&unit=…&lead=1),
+  // so a filtered view can be shared, bookmarked and restored.
   function setupTable(box) {
     var table = document.getElementById(box.getAttribute("data-kb-table"));
     if (!table || table.dataset.kbReady) return;
     table.dataset.kbReady = "1";
-    if (window.Tablesort) new window.Tablesort(table);
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var controls = box.querySelectorAll("[data-kb-filter]");
+    var isTable = table.tagName === "TABLE";
+    if (isTable && window.Tablesort) new window.Tablesort(table);
+    var rows = Array.prototype.slice.call(isTable ? table.tBodies[0].rows : table.querySelectorAll("tbody tr"));
+    var groups = Array.prototype.slice.call(table.querySelectorAll(".kb-group"));
+    var controls = Array.prototype.slice.call(box.querySelectorAll("[data-kb-filter]"));
+    var keyword = box.querySelector("[data-kb-keyword]");
     var count = box.querySelector(".kb-count");
-    function apply() {
+    var noun = box.getAttribute("data-kb-unit") || "项";
+    var texts = rows.map(function (row) { return norm(row.textContent); });
+    // a record listed in several groups is counted once
+    var ids = rows.map(function (row, i) { return row.getAttribute("data-kb-id") || "#" + i; });
+    var total = ids.filter(function (id, i) { return ids.indexOf(id) === i; }).length;
+
+    // Options that differ only in spaces or punctuation width are one option (the page's template
+    // merges them already; this keeps it so whatever the data spell).
+    controls.forEach(function (c) {
+      if (c.tagName !== "SELECT") return;
+      var seen = {};
+      Array.prototype.slice.call(c.options).forEach(function (o) {
+        if (!o.value) return;
+        var k = norm(o.value);
+        if (seen[k]) c.removeChild(o); else seen[k] = true;
+      });
+    });
+    function selectValue(c, value) {
+      var k = norm(value);
+      for (var i = 0; i < c.options.length; i++) {
+        if (c.options[i].value === value) { c.selectedIndex = i; return; }
+      }
+      for (i = 0; i < c.options.length; i++) {
+        if (c.options[i].value && norm(c.options[i].value) === k) { c.selectedIndex = i; return; }
+      }
+    }
+
+    function restore() {
+      var params;
+      try { params = new URLSearchParams(location.search); } catch (e) { return; }
+      controls.forEach(function (c) {
+        var v = params.get(c.getAttribute("data-kb-filter"));
+        if (v === null) return;
+        if (c.type === "checkbox") c.checked = v !== "" && v !== "0";
+        else selectValue(c, v);
+      });
+      if (keyword && params.get("q") !== null) keyword.value = params.get("q");
+    }
+
+    function remember(want, q) {
+      if (!window.history || !history.replaceState) return;
+      var params;
+      try { params = new URLSearchParams(location.search); } catch (e) { return; }
+      controls.forEach(function (c) {
+        var name = c.getAttribute("data-kb-filter"), v = want[name];
+        if (c.type === "checkbox") { if (v) params.set(name, "1"); else params.delete(name); }
+        else if (v) params.set(name, v); else params.delete(name);
+      });
+      if (keyword) { if (q.trim()) params.set("q", q); else params.delete("q"); }
+      var qs = params.toString();
+      var url = location.pathname + (qs ? "?" + qs : "") + location.hash;
+      if (url !== location.pathname + location.search + location.hash) {
+        try { history.replaceState(history.state, "", url); } catch (e) { /* file:// in some browsers */ }
+      }
+    }
+
+    function apply(save) {
       var want = {};
       controls.forEach(function (c) { want[c.getAttribute("data-kb-filter")] = c.type === "checkbox" ? c.checked : c.value; });
-      var shown = 0;
-      rows.forEach(function (row) {
-        var ok = true;
-        if (want.subject && row.dataset.subject.split("|").indexOf(want.subject) < 0) ok = false;
-        if (want.deadline && row.dataset.deadline !== want.deadline) ok = false;
+      var q = keyword ? keyword.value : "";
+      var terms = q.split(/\s+/).map(norm).filter(Boolean);
+      var deadline = want.deadline ? norm(want.deadline) : "";
+      var shown = {}, n = 0;
+      rows.forEach(function (row, i) {
+        var d = row.dataset, ok = true;
+        if (want.subject && (d.subject || "").split("|").indexOf(want.subject) < 0) ok = false;
+        if (deadline && norm(d.deadline) !== deadline) ok = false;
         if (want.unit) {
-          if (want.lead) ok = ok && row.dataset.lead === want.unit;
-          else ok = ok && row.dataset.unit.split("|").indexOf(want.unit) >= 0;
+          if (want.lead) ok = ok && d.lead === want.unit;
+          else ok = ok && (d.unit || "").split("|").indexOf(want.unit) >= 0;
         }
+        for (var t = 0; ok && t < terms.length; t++) if (texts[i].indexOf(terms[t]) < 0) ok = false;
         row.hidden = !ok;
-        if (ok) shown++;
+        if (ok && !shown[ids[i]]) { shown[ids[i]] = true; n++; }
       });
-      if (count) count.textContent = "显示 " + shown + " / " + rows.length + " 项";
+      groups.forEach(function (g) { g.hidden = !g.querySelector("tbody tr:not([hidden])"); });
+      if (count) count.textContent = "显示 " + n + " / " + total + " " + noun;
+      if (save) remember(want, q);
     }
-    controls.forEach(function (c) { c.addEventListener("change", apply); });
-    apply();
+
+    controls.forEach(function (c) { c.addEventListener("change", function () { apply(true); }); });
+    if (keyword) {
+      // while an IME is composing, the box holds pinyin: filter once the text is committed
+      keyword.addEventListener("input", function (e) { if (!e.isComposing) apply(true); });
+      keyword.addEventListener("compositionend", function () { apply(true); });
+      keyword.addEventListener("search", function () { apply(true); });
+    }
+    restore();
+    apply(false);
   }
 
   // Counted as Word's 字数 counts Chinese text: every CJK character and full-width

@@ -16,8 +16,10 @@ implements the same algorithm; tests compare the two):
   text and each number word (任务44). Posting value of a key for document n:
   n*4 + 2 (key in the title) + 1 (key in a number word). A key lives in shard
   fnv1a32(code points of key) % shards (FNV-1a: h = 2166136261; h = (h ^ cp) * 16777619 mod 2**32).
-- `search/meta.js`: `__kbSearch.meta({...})` (sizes, kinds and groups as record ranges, each
-  record's subjects as one character, the aliases, words for 没有找到 suggestions).
+- `search/meta.js`: `__kbSearch.meta(0, {...})`: sizes, kinds as document ranges, the aliases,
+  words for 没有找到 suggestions, and the common pairs with their document counts (`common_df`).
+- `search/facets.js`: `__kbSearch.facets(0, {groups, subjects})`: groups as document ranges, each
+  document's subjects as one character; loaded only when a reader narrows by subject or list.
 - `search/s/<hex>.js`: `__kbSearch.shard(i, {key: postings})`: postings increasing, written as
   the first value then the differences, each as VLQ over ALPHABET (5 data bits a character,
   least significant first, 32 set when more follow).
@@ -27,12 +29,15 @@ implements the same algorithm; tests compare the two):
   <script src> from file:// (fetch cannot read file:).
 
 Query: terms and their alternatives (aliases); a term of one or two characters is one key
-(its postings are the exact answer), a longer one the intersection of the keys covering it
-(every other pair, and the last), verified against the document's text when shown. Ranking
-tier, computed from the postings of the keys covering the whole query q (all terms run
-together): 0 q's keys all in a number word (任务44), 1 all in the title, 2 all in the document
-(q as a phrase), 3 every term found as typed, 4 found only through an alias; aggregate pages
-after every record; ties by document number.
+(its postings are the exact answer), a longer one the intersection of its KEYS_PER_TERM rarest
+pairs (the common ones are listed in meta.js), checked against the document's text when taken.
+Ranking, best first: tier 0 the whole query q (all terms run together) in a number word (任务44),
+1 in the title, 2 in the text (a phrase), 3 every term found as typed, 4 found only through an
+alias (then by the alias's order of finds); aggregate pages after every record; ties by document
+number. Candidates are taken in the order of a bound read from the postings (the flags of the
+terms' keys and of the pair across each gap between terms) and checked when taken; one whose
+exact rank is worse goes back into the queue with it. So only the documents shown, and the few
+put back or refused, are read.
 """
 from __future__ import annotations
 
@@ -57,6 +62,12 @@ ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 CHUNK = 16                # documents a docs file
 RECORDS_PER_SHARD = 100   # shards = records / this, a power of two between 16 and 4096
 AGGREGATE = 5             # tier offset of aggregate pages: after every record
+KEYS_PER_TERM = 3         # a longer term is looked up by its rarest pairs (then checked against the text)
+
+
+def common_df(n_docs: int) -> int:
+    """Keys in at least this many documents are 'common': meta.js lists them with their counts."""
+    return max(64, n_docs // 100)
 SPLIT = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -71,15 +82,9 @@ def keys_of(text: str) -> set[str]:
     return set(text) | {text[i:i + 2] for i in range(len(text) - 1)}
 
 
-def covering(term: str) -> list[str]:
-    """The keys a term is looked up by: itself if one or two characters, else every other pair and the
-    last pair (each character covered; the candidates are then verified)."""
-    if len(term) <= 2:
-        return [term]
-    starts = list(range(0, len(term) - 1, 2))
-    if starts[-1] != len(term) - 2:
-        starts.append(len(term) - 2)
-    return [term[i:i + 2] for i in starts]
+def pairs(term: str) -> list[str]:
+    """A term's pairs of adjacent characters, each once, in order."""
+    return list(dict.fromkeys(term[i:i + 2] for i in range(len(term) - 1)))
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -214,6 +219,17 @@ class SearchIndex:
                     p = self.postings[key] = array("I")
                 p.append(base + (2 if key in in_title else 0) + (1 if key in in_words else 0))
 
+        floor = common_df(len(docs))
+        self.common = {k: len(v) for k, v in sorted(self.postings.items()) if len(k) == 2 and len(v) >= floor}
+
+    def keys(self, term: str) -> list[str]:
+        """The keys a term is looked up by: itself if one or two characters, else its KEYS_PER_TERM
+        rarest pairs (unlisted pairs count as rare; ties by position)."""
+        if len(term) <= 2:
+            return [term]
+        ranked = sorted(enumerate(pairs(term)), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
+        return [k for _, k in ranked[:KEYS_PER_TERM]]
+
     @classmethod
     def from_corpus(cls, corpus: Corpus, dir_urls: bool = True, pages: Sequence[tuple[str, str]] = ()
                     ) -> SearchIndex:
@@ -236,10 +252,10 @@ class SearchIndex:
         return out
 
     def _lookup(self, term: str, keys: Iterable[str] | None = None) -> dict[int, int]:
-        """Documents holding every key (default: the keys covering the term) → the flags all keys share
+        """Documents holding every key (default: the term's keys) → the flags all keys share
         (title 2, number word 1)."""
         found: dict[int, int] | None = None
-        wanted = covering(term) if keys is None else list(keys)
+        wanted = self.keys(term) if keys is None else list(keys)
         for key in sorted(set(wanted), key=lambda k: len(self.postings.get(k, ()))):
             values = self.postings.get(key)
             if not values:
@@ -264,7 +280,8 @@ class SearchIndex:
         its bound, put back with its exact rank. A document comes out only when nothing left can
         rank before it, so the results are in exact (tier, alias order, document) order while only
         the documents shown (and the few put back) are read."""
-        terms = list(dict.fromkeys(t for t in (norm(p) for p in SPLIT.split(query)) if t))
+        parts = [t for t in (norm(p) for p in SPLIT.split(query)) if t]
+        terms = list(dict.fromkeys(parts))
         result = SearchResult(terms)
         if not terms:
             return result
@@ -279,7 +296,10 @@ class SearchIndex:
             if not found:
                 return result
         whole = norm(query)
-        q_flags = self._lookup(whole, keys_of(whole) if len(whole) > 1 else [whole])
+        # The bound's evidence for the whole query: each term's own keys, and the pair across each gap
+        # between two terms (absent: the terms are not written together).
+        own = [self._lookup(t) for t in terms]
+        joins = [self._lookup("", [a[-1] + b[0]]) for a, b in zip(parts, parts[1:])]
         needs_check = any(len(a) > 2 for term_alts in alts for a, _ in term_alts)
 
         def rank(n: int, exact: bool) -> tuple[int, int, int]:
@@ -291,8 +311,12 @@ class SearchIndex:
                 firsts = [next((i for i, (a, _) in enumerate(term_alts) if self._holds(n, a)), len(term_alts))
                           for term_alts in alts]
             else:
-                flags = q_flags.get(n)
-                t = -1 if flags is None else 0 if flags & 1 else 1 if flags & 2 else 2
+                t = -1
+                if all(n in o for o in own) and all(n in j for j in joins):
+                    flags = 3
+                    for found_flags in [*own, *joins]:
+                        flags &= found_flags[n]
+                    t = 0 if flags & 1 else 1 if flags & 2 else 2
                 firsts = [next((i for i, docs in enumerate(sets) if n in docs), len(sets)) for sets in per_alt]
             if t < 0:
                 t = 3 if all(i == 0 for i in firsts) else 4
@@ -362,7 +386,9 @@ class SearchIndex:
             rows = [[d.id, d.kind, d.title, d.text, d.url, d.number, d.group, list(d.words)]
                     for d in self.docs[c:c + CHUNK]]
             out[f"search/d/{c // CHUNK}.js"] = _script("docs", c // CHUNK, rows)
-        out["search/meta.js"] = _script("meta", 0, self.meta(shards, width))
+        meta = self.meta(shards, width)
+        out["search/facets.js"] = _script("facets", 0, {"groups": meta.pop("groups"), "subjects": meta.pop("subjects")})
+        out["search/meta.js"] = _script("meta", 0, meta)
         return out
 
     def meta(self, shards: int, width: int) -> dict[str, Any]:
@@ -381,7 +407,8 @@ class SearchIndex:
         return {"version": FORMAT_VERSION, "records": len(self.docs), "shards": shards, "shardWidth": width,
                 "chunk": CHUNK, "kinds": kinds, "groups": groups, "subjectNames": list(SUBJECTS),
                 "subjects": "".join(ALPHABET[d.subjects] for d in self.docs),
-                "aliases": [list(a) for a in self.aliases], "suggest": self.suggest}
+                "aliases": [list(a) for a in self.aliases], "suggest": self.suggest,
+                "keysPerTerm": KEYS_PER_TERM, "common": self.common}
 
 
 def _script(callback: str, i: int, value: object) -> bytes:

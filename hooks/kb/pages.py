@@ -6,6 +6,7 @@ Paths come from kb.routes; rendering is kb.render.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,6 +38,65 @@ class Page:
     entry: str | None = None  # the record whose page this is (a term's page does not explain the term)
 
 
+# The 原文 page of a task list. Its copy lost the table's layout: each cell is a line, the header repeats on
+# every printed page, and so does the first column's cell (the section), sometimes without its numeral.
+TASK_TABLE_HEAD = ("改革重点任务", "具体改革举措", "责任单位", "完成时限")
+_SECTION = re.compile(r"[一二三四五六七八九十]+、")      # 一、改革党委和政府教育工作评价…
+_TASK = re.compile(r"[(（]?(\d{1,3})[)）]?(?![\d年])")  # (1)… 7)… (34… 52…, but not 2021年开始
+_DEADLINE = re.compile(r"\d{4}年|长期")                  # 2021年开始, 长期坚持, 2030年底前
+
+
+def original_blocks(lines: list[str], tasks: dict[int | None, Entry]) -> list[dict[str, Any]]:
+    """A source copy's lines as the 原文 page's blocks: paragraphs {"kind": "p", "text"}, and, in a task
+    list's copy, its table rebuilt as {"kind": "table", "head", "rows"}. A row holds the measure's number
+    as written ("7)"), its task (None if the data has none), the rest of the line, and the lines of its
+    units and of its deadline; the first row of a section holds the section cell ("section", "span": its
+    row count). A repeated header, or a repeated section after it, is a page break and not content."""
+    head = list(TASK_TABLE_HEAD)
+    blocks: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] | None = None  # the open table's rows
+    section = ""                              # the current section's title
+    group: dict[str, Any] | None = None       # the row that holds the current section's cell
+    after_head = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if tasks and lines[i:i + len(head)] == head:
+            if rows is None:
+                rows = []
+                blocks.append({"kind": "table", "head": head, "rows": rows})
+            i, after_head = i + len(head), True
+            continue
+        i += 1
+        number = _TASK.match(line)
+        if rows is None:
+            blocks.append({"kind": "p", "text": line})
+        elif number and number.end() < len(line):
+            row: dict[str, Any] = {"label": number.group(0), "task": tasks.get(int(number.group(1))),
+                                   "text": line[number.end():], "units": [], "deadline": [],
+                                   "section": None, "span": 0}
+            if group is None:
+                group = row
+                row["section"] = section
+            group["span"] += 1
+            rows.append(row)
+            after_head = False
+        elif after_head or _SECTION.match(line):
+            if group is None or _SECTION.sub("", line, 1) != _SECTION.sub("", section, 1):
+                section, group = line, None  # a new section: its cell starts with the next row
+            after_head = False
+        elif rows and _DEADLINE.match(line):
+            rows[-1]["deadline"].append(line)
+        elif rows and not rows[-1]["deadline"] and group is not None:
+            rows[-1]["units"].append(line)
+        else:  # a line past the last deadline: the table has ended
+            if group is None and section:  # a section line no row followed
+                blocks.append({"kind": "p", "text": section})
+            rows, section, group = None, "", None
+            blocks.append({"kind": "p", "text": line})
+    return blocks
+
+
 def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]:
     """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes."""
     sizes = sizes or {}
@@ -46,8 +106,9 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
                       {"documents": corpus.of_kind("document")}))
     for doc in corpus.of_kind("document"):
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
+        numbered = {e.number: e for e in corpus.items_of_list(doc.id) if e.kind == "task"}
         pages.append(Page(routes.original_path(doc.id), "original.html", f"原文：{doc.record.short_title}",
-                          {"doc": doc, "original_lines": lines}, aggregate=False))
+                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]

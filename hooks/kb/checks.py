@@ -289,9 +289,33 @@ def check_tags(c: Check) -> Problems:
         names.setdefault(tag.name, where.line)
 
 
+def check_item_titles(c: Check) -> Problems:
+    """A project's or task's title is unique within its list; a `title` not marked editorial is words of its text."""
+    from .corpus import plain
+    first: dict[tuple[str, str, str], Entry] = {}
+    for entry in (*c.corpus.of_kind("project"), *c.corpus.of_kind("task")):
+        rec = entry.record
+        if rec.title is None and rec.title_editorial:
+            yield _problem(entry, entry.where.line_of("title_editorial"),
+                           "title_editorial is set but there is no title; write a title or remove it")
+        elif rec.title is not None and not rec.title_editorial and plain(rec.title) not in plain(rec.text):
+            yield _problem(entry, entry.where.line_of("title"),
+                           f"title '{rec.title}' is not words of its text; copy the words exactly, or mark an "
+                           "editor's title 'title_editorial: true'")
+        short = entry.title.split("　", 1)[-1]  # without 任务N/项目N, which always differ
+        key = (entry.kind, entry.list or "", short)
+        if key in first:
+            other = first[key]
+            yield _problem(entry, entry.where.line_of("title") if rec.title else entry.where.line,
+                           f"title '{short}' is also the title of {label(other)} (at {other.where.file}:"
+                           f"{other.where.line}); write a 'title' that tells them apart")
+        first.setdefault(key, entry)
+
+
 RULES: tuple[Callable[[Check], Problems], ...] = (
     check_number_order, check_unit_names, check_unit_aliases, check_search_aids, check_task_units, check_links,
-    check_negative_sources, check_cases, check_forms, check_case_template, check_attachments, check_terms, check_tags)
+    check_negative_sources, check_cases, check_forms, check_case_template, check_attachments, check_terms, check_tags,
+    check_item_titles)
 
 
 def run_all(corpus: Corpus, loaded: Loaded, docs: Mapping[str, tuple[Document, Where]]) -> list[Problem]:

@@ -11,12 +11,13 @@ template in overrides/pages/, and the data (tests/test_kinds.py does it with a t
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .corpus import Corpus, Entry, first_clause, plain
+from .corpus import Corpus, Entry, plain
 from .load import Problem
 from .models import SUBJECTS, Document
 
@@ -91,6 +92,47 @@ def build_documents(b: Building) -> Built:
             b.sources[doc.id] = text
 
 
+# A numbered item's title: its `title` when an editor wrote one, else the first clause of its text that says
+# what is done. Leading clauses that only say on what grounds (依据国、省标准; 落实…部署要求; 对标国家新要求; 结合…)
+# or on what condition (a clause ending in 的) are passed over. A longer clause is cut before TITLE_LIMIT
+# characters, at its last 、 there if that keeps half of it, and never inside a bracket: a bracket left
+# open (《…, （…, “…) is cut off before it.
+TITLE_LIMIT = 40
+PREAMBLE = re.compile(r"(依据|根据|按照|对照|对标|落实).*(标准|要求|指标|细则|指南|规定)|结合.*|.*的")
+BRACKETS = {"《": "》", "〈": "〉", "（": "）", "(": ")", "“": "”", "‘": "’", "【": "】", "〔": "〕"}
+
+
+def balanced(text: str) -> str:
+    """Text up to its first unmatched bracket: '落实《德育工作标准' → '落实'."""
+    opened: list[tuple[int, str]] = []
+    closers = set(BRACKETS.values())
+    for i, ch in enumerate(text):
+        if ch in BRACKETS:
+            opened.append((i, BRACKETS[ch]))
+        elif ch in closers:
+            if not opened or opened[-1][1] != ch:
+                return text[:i]
+            opened.pop()
+    return text[:opened[0][0]] if opened else text
+
+
+def auto_title(text: str, limit: int = TITLE_LIMIT) -> str:
+    """The first clause of a text that is not a preamble, cut at `limit` characters outside brackets."""
+    clauses = [c for c in re.split(r"[,，。;；:：]", plain(text)) if c.strip()] or [plain(text)]
+    clause = next((c for c in clauses if not PREAMBLE.fullmatch(c)), clauses[0])
+    cut = clause if len(clause) <= limit else clause[: limit - 1]
+    if cut != clause and cut.rfind("、") >= limit // 2:
+        cut = cut[: cut.rfind("、")]
+    # A clause that opens with an unmatched bracket keeps its words without the brackets.
+    short = balanced(cut).rstrip("、") or "".join(ch for ch in cut if ch not in BRACKETS.keys() | BRACKETS.values())
+    return short if short == clause else short + "…"
+
+
+def item_title(record: Any) -> str:
+    """A project's or task's title after its number: the editor's `title`, else auto_title of its text."""
+    return plain(record.title) if record.title else auto_title(record.text)
+
+
 def _numbered(b: Building, data: str, kind: str) -> Built:
     """Projects and tasks: ids are list/number, the number unique within its list."""
     seen: dict[tuple[str, int], Where] = {}
@@ -120,10 +162,10 @@ def _numbered(b: Building, data: str, kind: str) -> Built:
                               f"{_suggest(record.section, [s.number for s in doc.sections])}")
                 continue
             subjects = tuple(record.subjects) or (section.subject,)
-            title = f"任务{record.number}　{first_clause(record.text)}"
+            title = f"任务{record.number}　{item_title(record)}"
         else:
             subjects = tuple(record.subjects)
-            title = f"项目{record.number}　{first_clause(record.text)}"
+            title = f"项目{record.number}　{item_title(record)}"
         yield Entry(kind, f"{list_id}/{record.number}", title, plain(record.text), subjects,  # type: ignore[arg-type]
                     record, where, number=record.number, list=list_id)  # (kind: 'project' or 'task')
 

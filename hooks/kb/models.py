@@ -221,8 +221,19 @@ class Document(Record):
 
 # --- numbered items ----------------------------------------------------------
 
+# Titles of projects and tasks. Without `title`, an item's title is 任务N/项目N and the first clause of its
+# text that says what is done (kb.kinds.auto_title). Where that clause does not tell the item apart or
+# say what it is about, write `title`:
+#   title: 推进德育评价方式方法改革      words of the item's own text, verbatim (〖〗 aside; kb.checks
+#                                        checks that they occur in the text);
+#   title: 落实《…评价办法》             a short title the editor words, with `title_editorial: true`;
+#   title_editorial: true                the page then says 标题为本库所拟.
+# A title is unique within its list (kb.checks).
+
 class Project(Record):
     number: Number
+    title: Name | None = None
+    title_editorial: Flag = False  # true: `title` is the editor's wording, not words of `text`
     text: Text
     subjects: list[Subject] = Field(min_length=1)
     links: list[RecordRef] = []
@@ -230,6 +241,8 @@ class Project(Record):
 
 class Task(Record):
     number: Number
+    title: Name | None = None
+    title_editorial: Flag = False  # true: `title` is the editor's wording, not words of `text`
     section: Name
     text: Text
     units: list[Name] = Field(min_length=1)

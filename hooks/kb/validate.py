@@ -195,7 +195,9 @@ def _validate_record(kind: str, model: type[Record], raw: object, where: Where,
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             # Drop the union member name pydantic inserts (blocks.0.table.rows -> blocks.0.rows).
-            loc = tuple(s for s in loc if not (isinstance(s, str) and s in _BLOCK_TAGS))
+            # (Only right after blocks[i]: a field named like a block type, a record's `title`, stays.)
+            loc = tuple(s for i, s in enumerate(loc)
+                        if not (isinstance(s, str) and s in _BLOCK_TAGS and i >= 2 and loc[i - 2] == "blocks"))
             err = {**err, "loc": loc}
             problems.append(Problem(where.file, where.line_of(*loc), label, _error_message(err, model)))
         return None, problems

@@ -253,9 +253,11 @@ def _search_section(search: dict) -> str:
     index, cold, warm = search.get("index", {}), search.get("cold"), search.get("warm")
     out = ["## 检索", "",
            "本站的检索是 kb 自己的检索引擎（`hooks/kb/search.py` 建索引，`assets/kb-search.js` 在浏览器中用同一算法查询）："
-           "按字符建立的分片倒排索引，键是每个单字和每对相邻的两个字（字符二元组），查询词中的每个字都被覆盖，"
-           "候选条目再按原文核对。打开页面时不下载索引；一次查询只下载 `search/meta.js`（条目数、类别和分组的范围等概要）、"
-           "查询词的键所在的分片（`search/s/`）和显示出来的条目所在的文档块（`search/d/`，每块 16 条）。"
+           "按字符建立的分片倒排索引，键是每个单字和每对相邻的两个字（字符二元组）；一两个字的查询词按其本身查找，"
+           "较长的查询词按其中最少见的 3 对字查找，候选条目再按原文核对。打开页面时不下载索引；一次查询只下载 "
+           "`search/meta.js`（条目数、类别的范围、检索别名、常见字对及其条目数等概要）、"
+           "查询词的键所在的分片（`search/s/`）和显示出来的条目所在的文档块（`search/d/`，每块 16 条）；"
+           "按评价主体或清单筛选时才另下载 `search/facets.js`（各条目的评价主体和所属清单）。"
            "分片数随条目数增长（约每 100 条一个分片），一次查询下载的量因此基本不随条目数增长。", ""]
     if index:
         rows = "\n".join(
@@ -271,8 +273,10 @@ def _search_section(search: dict) -> str:
             f"- 冷查询（{cold['records']} 条）：{cold['queries']} 个查询，从条目的标题和正文中按固定种子随机截取 2–6 个字，"
             f"三分之一由两个词组成；每个查询在新的浏览器环境（缓存为空）中、页面加载完成后执行，取检索框首先显示的 {cold['limit']} 条结果。"
             f"一次查询下载的全部检索文件（`search/` 下，gzip）：中位数 {cold['gz_kb_median']} KB，95% 分位 {cold['gz_kb_p95']} KB，"
-            f"最多 {cold['gz_kb_max']} KB（其中 meta.js {cold['meta_gz_kb']} KB；中位数下载 {cold['shards_median']} 个分片、"
-            f"{cold['docs_files_median']} 个文档块），超过 {sb.COLD_LIMIT_KB} KB 的查询 {cold['over_limit']} 个"
+            f"最多 {cold['gz_kb_max']} KB（其中 meta.js {cold['meta_gz_kb']} KB；中位数下载 {cold['shards_median']} 个分片"
+            f"{'（' + str(cold['shards_gz_kb_median']) + ' KB）' if 'shards_gz_kb_median' in cold else ''}、"
+            f"{cold['docs_files_median']} 个文档块"
+            f"{'（' + str(cold['docs_gz_kb_median']) + ' KB）' if 'docs_gz_kb_median' in cold else ''}），超过 {sb.COLD_LIMIT_KB} KB 的查询 {cold['over_limit']} 个"
             f"（{round(cold['over_limit_share'] * 100, 1)}%）{'，全部达到目标' if ok else '，未全部达到目标'}。"
             f"所需文件到达后到查询得出结果：中位数 {cold['render_ms_median']} 毫秒，95% 分位 {cold['render_ms_p95']} 毫秒，"
             f"最长 {cold['render_ms_max']} 毫秒（目标 {sb.RENDER_LIMIT_MS} 毫秒以内）。")

@@ -49,7 +49,7 @@ WARM_LIMIT_MS = 50           # target: median last keystroke → results at 10k
 GZIP_LEVEL = 6               # deploy/nginx.conf's gzip_comp_level
 LIST = ".md-search-result__list"
 INPUT = ".md-search__input"
-SHOWN = 20                   # results the search box shows at first (kb-search.js: PAGE)
+SHOWN = 10                   # results the search box shows at first (kb-search.js: PAGE)
 
 
 def _generate():
@@ -141,6 +141,8 @@ def index_build(data: Path, runs: int) -> tuple[dict, object]:
             "shards": sum(1 for p in files if p.startswith("search/s/")),
             "docs_files": sum(1 for p in files if p.startswith("search/d/")),
             "meta_gz_kb": round(len(gzip.compress(files["search/meta.js"], GZIP_LEVEL)) / 1024, 1),
+            "facets_gz_kb": round(len(gzip.compress(files["search/facets.js"], GZIP_LEVEL)) / 1024, 1)
+            if "search/facets.js" in files else None,
             "raw_mb": round(raw / 2 ** 20, 1)}, built
 
 
@@ -330,6 +332,7 @@ def cold_queries(root: Path, queries: list[str], limit: int = SHOWN) -> dict:
             rows.append({"q": q, "terms": len(q.split()), "chars": len(q.replace(" ", "")),
                          "gz": sum(n for _, n in log),
                          "meta": sum(n for path, n in log if path.endswith("/meta.js")),
+                         "facets": sum(n for path, n in log if path.endswith("/facets.js")),
                          "shards": sum(1 for path, _ in log if "/search/s/" in path),
                          "shards_gz": sum(n for path, n in log if "/search/s/" in path),
                          "docs": sum(1 for path, _ in log if "/search/d/" in path),
@@ -344,6 +347,11 @@ def cold_queries(root: Path, queries: list[str], limit: int = SHOWN) -> dict:
             "gz_kb_max": round(max(kb), 1), "over_limit": sum(1 for x in kb if x > COLD_LIMIT_KB),
             "over_limit_share": round(sum(1 for x in kb if x > COLD_LIMIT_KB) / len(kb), 4),
             "meta_gz_kb": round(statistics.median(r["meta"] for r in rows) / 1024, 1),
+            "shards_gz_kb_median": round(statistics.median(r["shards_gz"] for r in rows) / 1024, 1),
+            "docs_gz_kb_median": round(statistics.median(r["docs_gz"] for r in rows) / 1024, 1),
+            "facets_gz_kb_median": round(statistics.median(r["facets"] for r in rows) / 1024, 1),
+            "shards_gz_kb_p95": _pct([r["shards_gz"] / 1024 for r in rows], 0.95),
+            "docs_gz_kb_p95": _pct([r["docs_gz"] / 1024 for r in rows], 0.95),
             "render_ms_median": _median(render), "render_ms_p95": _pct(render, 0.95), "render_ms_max": max(render),
             "total_ms_median": _median([r["total_ms"] for r in rows]),
             "shards_median": statistics.median(r["shards"] for r in rows),

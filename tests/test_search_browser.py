@@ -136,16 +136,27 @@ def test_filters_and_facets_match_the_python_engine(chromium, base, corpus):
     page.goto(base)
     cases = [("评价", {}), ("评价", {"kind": "task"}), ("学生", {"subject": "学生"}), ("教育 评价", {"kind": "negative"}),
              ("体测", {"group": "湖北省·湖北省教育评价改革试点申报通知"}), ("完善县委", {"limit": 3}),
-             ("学校", {"subject": "教师", "kind": "task", "limit": 50}), ("立德树人根本", {"limit": 2})]
+             ("学校", {"subject": "教师", "kind": "task", "limit": 50}), ("立德树人根本", {"limit": 2}),
+             ("评价", {"facets": True}), ("教育 评价", {"kind": "negative", "facets": True})]
+    assert page.evaluate("() => kbSearch.search('评价').then(r => Object.keys(r.facets))") == ["kind"]
+    assert "facets.js" not in page.evaluate("() => kbSearch.stats().loaded")  # only when narrowing or asked
     for q, opts in cases:
-        py = index.search(q, **opts)
+        py = index.search(q, **{k: v for k, v in opts.items() if k != "facets"})
         js = page.evaluate("([q, o]) => kbSearch.search(q, o)", [q, opts])
         assert [h["id"] for h in js["hits"]] == [h.id for h in py.hits], (q, opts)
         assert [(h["tier"], h["via_alias"], h["score"]) for h in js["hits"]] == \
             [(h.tier, h.via_alias, h.score) for h in py.hits], (q, opts)
         assert (js["total"], js["exact"], js["terms"]) == (py.total, py.exact, py.terms), (q, opts)
-        assert js["facets"] == py.facets, (q, opts)
+        assert js["facets"] == _facets_asked(py.facets, opts), (q, opts)
+    assert "facets.js" in page.evaluate("() => kbSearch.stats().loaded")
     page.close()
+
+
+def _facets_asked(facets: dict, opts: dict) -> dict:
+    """The Python's facets as the JS gives them: subjects and lists only when asked for (facets: true) or
+    narrowed by (search/facets.js loaded); kinds always."""
+    wanted = opts.get("facets") or opts.get("subject") is not None or opts.get("group") is not None
+    return facets if wanted or not facets else {"kind": facets["kind"]}  # nothing found: none
 
 
 def test_random_queries_match_the_python_engine(chromium, base, corpus):
@@ -169,6 +180,8 @@ def test_random_queries_match_the_python_engine(chromium, base, corpus):
         queries.append(" ".join(parts))
     cases = [(q, {"limit": rnd.choice([1, 5, 10, 30])} | ({"kind": rnd.choice(["task", "negative", "page"])}
               if rnd.random() < 0.2 else {})) for q in queries]
+    asked = random.Random(11)  # a third ask for the subject and list facets too (search/facets.js)
+    cases = [(q, opts | ({"facets": True} if asked.random() < 1 / 3 else {})) for q, opts in cases]
     page = new_page(chromium)
     page.goto(base)
     got = page.evaluate("""async cases => { const out = [];
@@ -177,8 +190,8 @@ def test_random_queries_match_the_python_engine(chromium, base, corpus):
         return out; }""", cases)
     bad = []
     for (q, opts), js in zip(cases, got):
-        py = index.search(q, **opts)
-        want = [[[h.id, h.tier, h.via_alias] for h in py.hits], py.total, py.exact, py.facets]
+        py = index.search(q, **{k: v for k, v in opts.items() if k != "facets"})
+        want = [[[h.id, h.tier, h.via_alias] for h in py.hits], py.total, py.exact, _facets_asked(py.facets, opts)]
         if js != want:
             bad.append((q, opts))
     assert bad == []
@@ -383,7 +396,35 @@ def test_facets_narrow_the_results(chromium, base):
     kinds = page.eval_on_selector_all(RESULTS + " .kb-sr-kind", "ks => ks.map(k => k.textContent)")
     assert kinds and set(kinds) == {"负面清单"}
     assert page.get_attribute(".kb-facet[aria-pressed=true]", "aria-pressed") == "true"
+    # subjects and lists: buttons that load search/facets.js, then show their chips with counts
+    assert "facets.js" not in page.evaluate("() => kbSearch.stats().loaded")
+    assert page.locator(".kb-facet-row[aria-label='评价主体']").count() == 0
+    page.click(".kb-facet-open >> text=按评价主体")
+    page.wait_for_selector(".kb-facet-row[aria-label='评价主体'] .kb-facet")
+    assert "facets.js" in page.evaluate("() => kbSearch.stats().loaded")
     assert page.locator(".kb-facet-row[aria-label='评价主体'] .kb-facet").count() >= 1
+    status = page.inner_text(".kb-search-status")
+    page.click(".kb-facet-row[aria-label='评价主体'] .kb-facet >> nth=0")
+    page.wait_for_function("t => document.querySelector('.kb-search-status').textContent !== t", arg=status)
+    assert page.locator(".kb-facet[aria-pressed=true]").count() == 2
+    page.click(".kb-facet-open >> text=按清单或地区")
+    page.wait_for_selector(".kb-facet-row[aria-label='清单/地区'] .kb-facet")
+    assert page.locator(".kb-facet-open").count() == 0
+    assert page.errors == []
+    page.close()
+
+
+def test_ten_results_first_then_more(chromium, base):
+    page = new_page(chromium)
+    page.goto(base)
+    open_box(page)
+    type_like_a_person(page, "评价")
+    settle(page, "评价")
+    assert len(shown_ids(page)) == 10 and page.is_visible(".kb-search-more")
+    page.click(".kb-search-more")
+    page.wait_for_function(f"() => document.querySelectorAll('{RESULTS}').length > 10")
+    assert len(shown_ids(page)) == 20
+    assert page.errors == []
     page.close()
 
 

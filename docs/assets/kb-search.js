@@ -2,14 +2,16 @@
  *
  * The engine is a port of kb.search.SearchIndex.search (hooks/kb/search.py: its module docstring
  * documents the index); tests/test_search_browser.py compares the two on the same queries. The index
- * files under search/ are scripts calling window.__kbSearch.meta/shard/docs, loaded with <script src>
- * as needed (fetch cannot read file:, the offline edition's scheme); nothing is loaded before the box
- * is used. Every string from the index or the query enters the page as text (textContent, text nodes),
- * never as markup.
+ * files under search/ are scripts calling window.__kbSearch.meta/facets/shard/docs, loaded with
+ * <script src> as needed (fetch cannot read file:, the offline edition's scheme); nothing is loaded
+ * before the box is used, and search/facets.js (groups, subjects) only when a search narrows by subject
+ * or list or asks for their counts. Every string from the index or the query enters the page as text
+ * (textContent, text nodes), never as markup.
  *
- * API for tests and other scripts: window.kbSearch.search(query, {limit, offset, kind, subject, group})
- * → Promise of {terms, hits: [{id, kind, title, url, score, tier, via_alias, number, group, ...}],
- * total, exact, facets: {kind, subject, group}}.
+ * API for tests and other scripts: window.kbSearch.search(query, {limit, offset, kind, subject, group,
+ * facets}) → Promise of {terms, hits: [{id, kind, title, url, score, tier, via_alias, number, group, ...}],
+ * total, exact, facets: {kind, subject?, group?}}: facets.subject and facets.group are there when
+ * `facets: true` (or a subject or group filter) made the search load search/facets.js.
  */
 (function () {
   "use strict";
@@ -32,13 +34,25 @@
   }
   function cps(s) { return Array.from(s); }
 
-  function covering(term) {
-    var c = cps(term);
-    if (c.length <= 2) return [term];
-    var starts = [];
-    for (var i = 0; i < c.length - 1; i += 2) starts.push(i);
-    if (starts[starts.length - 1] !== c.length - 2) starts.push(c.length - 2);
-    return starts.map(function (i) { return c[i] + c[i + 1]; });
+  /** pairs: a term's pairs of adjacent characters, each once, in order. */
+  function pairs(term) {
+    var c = cps(term), out = [], seen = new Set();
+    for (var i = 0; i + 1 < c.length; i++) {
+      var k = c[i] + c[i + 1];
+      if (!seen.has(k)) { seen.add(k); out.push(k); }
+    }
+    return out;
+  }
+
+  /** SearchIndex.keys: the keys a term is looked up by: itself if one or two characters, else its
+   * meta.keysPerTerm rarest pairs (meta.common: the common pairs' document counts; unlisted pairs count
+   * as rare; ties by position). Needs meta. */
+  function termKeys(term) {
+    if (cps(term).length <= 2) return [term];
+    var common = meta.common || {}, has = Object.prototype.hasOwnProperty;
+    return pairs(term).map(function (k, i) { return [has.call(common, k) ? common[k] : 0, i, k]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+      .slice(0, meta.keysPerTerm).map(function (r) { return r[2]; });
   }
 
   function shardOf(key, shards) {
@@ -59,6 +73,7 @@
   }
 
   var meta = null;
+  var facetData = null;     // search/facets.js: {groups: [[group, from, to], ...], subjects: one character a document}
   var shards = new Map();   // shard number → {key: encoded postings}
   var decoded = new Map();  // key → Uint32Array
   var chunks = new Map();   // chunk number → rows
@@ -67,6 +82,7 @@
 
   window.__kbSearch = {
     meta: function (_, m) { meta = m; },
+    facets: function (_, f) { facetData = f; },
     shard: function (i, keys) { shards.set(i, keys); },
     docs: function (c, rows) { chunks.set(c, rows); }
   };
@@ -88,6 +104,9 @@
   }
   function ready() {
     return meta ? Promise.resolve(meta) : load("meta.js").then(function () { return meta; });
+  }
+  function loadFacets() {
+    return facetData ? Promise.resolve(facetData) : load("facets.js").then(function () { return facetData; });
   }
   function loadShards(keys) {
     var need = new Set();
@@ -120,16 +139,19 @@
     }
     return v;
   }
+  /** The value of the range holding n: ranges in document order, not overlapping (a binary search). */
   function rangeValue(ranges, n, start, end, value) {
-    for (var i = 0; i < ranges.length; i++) {
-      var r = ranges[i];
-      if (n >= r[start] && n < r[end]) return r[value];
+    var lo = 0, hi = ranges.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (ranges[mid][start] <= n) lo = mid + 1; else hi = mid;
     }
-    return null;
+    var r = ranges[lo - 1];
+    return r && n < r[end] ? r[value] : null;
   }
   function kindOf(n) { return rangeValue(meta.kinds, n, 2, 3, 0); }
-  function groupOf(n) { return rangeValue(meta.groups, n, 1, 2, 0) || ""; }
-  function subjectsOf(n) { return ALPHABET.indexOf(meta.subjects.charAt(n)); }
+  function groupOf(n) { return rangeValue(facetData.groups, n, 1, 2, 0) || ""; }
+  function subjectsOf(n) { return DEC[facetData.subjects.charCodeAt(n)]; }
 
   /** SearchIndex.alternatives: the term as typed, then the forms its aliases give it. */
   function alternatives(term) {
@@ -144,17 +166,10 @@
     return out;
   }
 
-  /** keys_of: every character and every pair of adjacent characters. */
-  function keysOf(text) {
-    var c = cps(text), out = new Set(c);
-    for (var i = 0; i + 1 < c.length; i++) out.add(c[i] + c[i + 1]);
-    return Array.from(out);
-  }
-
-  /** SearchIndex._lookup: documents holding every key (default: the keys covering the term) → the
-   * flags all its keys share (2 title, 1 number word). */
+  /** SearchIndex._lookup: documents holding every key (default: the term's keys) → the flags all its
+   * keys share (2 title, 1 number word). */
   function lookup(term, keys) {
-    var lists = Array.from(new Set(keys || covering(term)), postings);
+    var lists = Array.from(new Set(keys || termKeys(term)), postings);
     lists.sort(function (a, b) { return a.length - b.length; });
     var found = null;
     for (var i = 0; i < lists.length; i++) {
@@ -191,21 +206,31 @@
     return true;
   }
 
-  function facetsOf(candidates) {
+  /** SearchIndex._facets: kinds always; subjects and groups when asked for (search/facets.js loaded). */
+  function facetsOf(candidates, all) {
     var kinds = {}, subjects = {}, groups = {};
     candidates.forEach(function (n) {
-      var k = kindOf(n), mask = subjectsOf(n), g = groupOf(n);
+      var k = kindOf(n);
       kinds[k] = (kinds[k] || 0) + 1;
-      meta.subjectNames.forEach(function (s, i) { if ((mask >> i) & 1) subjects[s] = (subjects[s] || 0) + 1; });
+      if (!all) return;
+      var mask = subjectsOf(n), g = groupOf(n);
+      for (var i = 0; i < meta.subjectNames.length; i++) {
+        if ((mask >> i) & 1) subjects[meta.subjectNames[i]] = (subjects[meta.subjectNames[i]] || 0) + 1;
+      }
       if (g) groups[g] = (groups[g] || 0) + 1;
     });
-    return { kind: kinds, subject: subjects, group: groups };
+    return all ? { kind: kinds, subject: subjects, group: groups } : { kind: kinds };
   }
 
-  function termsOf(query) {
+  /** The query's normalised whitespace-separated parts, in order, duplicates included. */
+  function partsOf(query) {
     var out = [];
-    String(query).split(SPLIT).forEach(function (p) { var t = norm(p); if (t && out.indexOf(t) < 0) out.push(t); });
+    String(query).split(SPLIT).forEach(function (p) { var t = norm(p); if (t) out.push(t); });
     return out;
+  }
+  /** Its terms: the parts, each once. */
+  function termsOf(query) {
+    return Array.from(new Set(partsOf(query)));
   }
 
   function hitOf(n, t, alts) {
@@ -255,16 +280,23 @@
     var limit = opts.limit == null ? 10 : opts.limit, offset = opts.offset || 0;
     var kind = opts.kind == null ? null : opts.kind, subject = opts.subject == null ? null : opts.subject;
     var group = opts.group == null ? null : opts.group;
-    var terms = termsOf(query);
+    var parts = partsOf(query), terms = termsOf(query);
+    var withFacets = !!opts.facets || subject != null || group != null;
     var result = { terms: terms, hits: [], total: 0, exact: true, facets: {} };
     if (!terms.length) return result;
     await ready();
     var alts = terms.map(alternatives);
     var whole = norm(query);
-    var wholeKeys = cps(whole).length > 1 ? keysOf(whole) : [whole];
-    var keys = wholeKeys.slice();
-    alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(covering(a[0])); }); });
-    await loadShards(keys);
+    // the bound's evidence for the whole query: each term's own keys (its first alternative's), and the
+    // pair across each gap between two parts
+    var joinKeys = [];
+    for (var pi = 0; pi + 1 < parts.length; pi++) {
+      var left = cps(parts[pi]);
+      joinKeys.push(left[left.length - 1] + cps(parts[pi + 1])[0]);
+    }
+    var keys = joinKeys.slice();
+    alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0])); }); });
+    await Promise.all([loadShards(keys), withFacets ? loadFacets() : null]);
 
     var found = null, perAlt = [];
     for (var ti = 0; ti < alts.length; ti++) {
@@ -276,7 +308,8 @@
       else { var both = new Set(); found.forEach(function (n) { if (union.has(n)) both.add(n); }); found = both; }
       if (!found.size) return result;
     }
-    var qFlags = lookup(whole, wholeKeys);
+    var own = terms.map(function (t) { return lookup(t); });
+    var evidence = own.concat(joinKeys.map(function (k) { return lookup("", [k]); }));
     var needsCheck = alts.some(function (list) { return list.some(function (a) { return cps(a[0]).length > 2; }); });
 
     function rank(n, exact) {
@@ -290,8 +323,14 @@
           return list.length;
         });
       } else {
-        var flags = qFlags.get(n);
-        t = flags === undefined ? -1 : flags & 1 ? 0 : flags & 2 ? 1 : 2;
+        t = -1;
+        var flags = 3;
+        for (var e = 0; e < evidence.length; e++) {
+          var f = evidence[e].get(n);
+          if (f === undefined) { flags = -1; break; }
+          flags &= f;
+        }
+        if (flags >= 0) t = flags & 1 ? 0 : flags & 2 ? 1 : 2;
         firsts = perAlt.map(function (sets) {
           for (var i = 0; i < sets.length; i++) if (sets[i].has(n)) return i;
           return sets.length;
@@ -333,7 +372,7 @@
     result.exact = !needsCheck || (at >= queue.length);  // left unchecked: the queue's rest
     result.total = chosen.length - rejected.size;
     result.facets = facetsOf(Array.from(found).filter(function (n) { return !rejected.has(n); })
-      .sort(function (a, b) { return a - b; }));
+      .sort(function (a, b) { return a - b; }), withFacets);
     return result;
   }
 
@@ -408,7 +447,7 @@
   }
 
   // --- the box ------------------------------------------------------------------------------------
-  var MAX_GROUPS = 6, PAGE = 20;
+  var MAX_GROUPS = 6, PAGE = 10;
   var ui = null;
 
   function el(tag, cls, text) {
@@ -428,8 +467,9 @@
     var list = root.querySelector(".md-search-result__list");
     var more = root.querySelector(".kb-search-more");
     var form = root.querySelector("form");
-    var state = { filters: { kind: null, subject: null, group: null }, limit: PAGE, seq: 0, last: null, timer: 0,
-      busy: 0 };
+    // opened: the subject and list facets the reader asked for (they need search/facets.js)
+    var state = { filters: { kind: null, subject: null, group: null }, opened: { subject: false, group: false },
+      limit: PAGE, seq: 0, last: null, timer: 0, busy: 0 };
     ui = { state: state, runs: 0 };
 
     function open() {
@@ -444,7 +484,7 @@
       clearTimeout(state.timer);
       state.timer = setTimeout(function () { state.timer = 0; run(); }, 20);
     }
-    function key() { return JSON.stringify([input.value, state.filters, state.limit]); }
+    function key() { return JSON.stringify([input.value, state.filters, state.opened, state.limit]); }
 
     async function run() {
       state.busy++;
@@ -466,7 +506,8 @@
       }
       var f = state.filters, result;
       try {
-        result = await search(query, { limit: state.limit, kind: f.kind, subject: f.subject, group: f.group });
+        result = await search(query, { limit: state.limit, kind: f.kind, subject: f.subject, group: f.group,
+          facets: state.opened.subject || state.opened.group });
       } catch (e) {
         if (seq === state.seq) { state.last = null; status.textContent = "检索索引无法加载"; }
         return;
@@ -521,23 +562,55 @@
       var box = el("div", "kb-facet-row");
       box.setAttribute("role", "group");
       box.setAttribute("aria-label", title);
+      box.setAttribute("data-facet", name);
       box.appendChild(el("span", "kb-facet-row__label", title));
       entries.forEach(function (e) { box.appendChild(chip(e[0], e[1], name, e[2])); });
       return box;
+    }
+    /** A button that opens a facet row: loads search/facets.js (through the search it runs) and then
+     * shows the row's chips with their counts. */
+    function opener(label, name) {
+      var b = el("button", "kb-suggest kb-facet-open", label);
+      b.type = "button";
+      b.setAttribute("aria-expanded", "false");
+      b.addEventListener("click", function () {
+        state.opened[name] = true;
+        run().then(function () {  // keep the keyboard where the chips now are
+          var row = facetsBox.querySelector(".kb-facet-row[data-facet='" + name + "'] .kb-facet");
+          if (row && document.activeElement === document.body) row.focus();
+        });
+      });
+      return b;
     }
     function renderFacets(facets) {
       var f = state.filters, rows = [];
       var kinds = meta.kinds.filter(function (k) { return facets.kind && (facets.kind[k[0]] || f.kind === k[0]); })
         .map(function (k) { return [k[1], facets.kind[k[0]] || 0, k[0]]; });
-      var subjects = meta.subjectNames.filter(function (s) { return facets.subject && (facets.subject[s] || f.subject === s); })
-        .map(function (s) { return [s, facets.subject[s] || 0, s]; });
-      var groups = Object.keys(facets.group || {}).map(function (g) { return [g, facets.group[g], g]; })
-        .sort(function (a, b) { return b[1] - a[1]; });
-      var top = groups.slice(0, MAX_GROUPS);
-      if (f.group && !top.some(function (g) { return g[2] === f.group; })) top.push([f.group, (facets.group || {})[f.group] || 0, f.group]);
       rows.push(facetRow("类型", "kind", kinds.length > 1 || f.kind ? kinds : []));
-      rows.push(facetRow("评价主体", "subject", subjects));
-      rows.push(facetRow("清单/地区", "group", top.length > 1 || f.group ? top : []));
+      var closed = [];
+      if (facets.subject && (state.opened.subject || f.subject)) {
+        var subjects = meta.subjectNames.filter(function (s) { return facets.subject[s] || f.subject === s; })
+          .map(function (s) { return [s, facets.subject[s] || 0, s]; });
+        rows.push(facetRow("评价主体", "subject", subjects));
+      } else {
+        closed.push(opener("按评价主体", "subject"));
+      }
+      if (facets.group && (state.opened.group || f.group)) {
+        var groups = Object.keys(facets.group).map(function (g) { return [g, facets.group[g], g]; })
+          .sort(function (a, b) { return b[1] - a[1]; });
+        var top = groups.slice(0, MAX_GROUPS);
+        if (f.group && !top.some(function (g) { return g[2] === f.group; })) top.push([f.group, facets.group[f.group] || 0, f.group]);
+        rows.push(facetRow("清单/地区", "group", top));  // asked for: shown even with one list
+      } else {
+        closed.push(opener("按清单或地区", "group"));
+      }
+      if (closed.length && facets.kind) {  // nothing found: nothing to narrow
+        var extra = el("div", "kb-facet-row");
+        extra.setAttribute("role", "group");
+        extra.setAttribute("aria-label", "更多筛选");
+        closed.forEach(function (b) { extra.appendChild(b); });
+        rows.push(extra);
+      }
       facetsBox.replaceChildren.apply(facetsBox, rows.filter(Boolean));
     }
 
@@ -707,7 +780,7 @@
     search: search,
     ready: ready,
     norm: norm,
-    covering: covering,
+    keys: function (term) { return termKeys(norm(term)); },
     root: ROOT,
     /** For tests: searches the box ran, index files loaded, whether the box has a search pending. */
     stats: function () {

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from kb.assemble import load_corpus  # noqa: E402
 from kb.corpus import plain  # noqa: E402
+from kb.kinds import auto_title  # noqa: E402
 
 SUBJECTS = ["党委和政府", "学校", "教师", "学生", "用人", "综合"]
 
@@ -39,6 +40,17 @@ def _dump(path: Path, schema: str, value: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=10_000)
     path.write_text(f"# yaml-language-server: $schema={schema}\n" + text, encoding="utf-8")
+
+
+def _titled(item: dict, seen: set[str]) -> dict:
+    """Sentences recombined repeat their first clauses: a repeated title gets an editorial one, as an
+    editor would write it (titles are unique within a list, kb.checks)."""
+    title = auto_title(item["text"])
+    if title in seen:
+        title = f"{title}（第{item['number']}项）"
+        item.update(title=title, title_editorial=True)
+    seen.add(title)
+    return item
 
 
 def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
@@ -76,10 +88,12 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
         _dump(data / "units" / f"{doc_id}.yml", "../schema/units.schema.json", {"units": [
             {"id": f"c{c}-{u.id}", "name": u.record.name, "region": region} for u in units]})
         items = []
+        titles: set[str] = set()
         for t in tasks:
             text = "".join(rng.sample(task_sentences, rng.randint(1, 3)))
-            items.append({"number": t.number, "section": t.record.section, "text": text,
-                          "units": list(t.record.units), "deadline": t.record.deadline})
+            item = {"number": t.number, "section": t.record.section, "text": text,
+                    "units": list(t.record.units), "deadline": t.record.deadline}
+            items.append(_titled(item, titles))
             county_tasks.append(f"{doc_id}/{t.number}")
         _dump(data / "tasks" / f"{doc_id}.yml", "../schema/tasks.schema.json", {"list": doc_id, "tasks": items})
 
@@ -91,12 +105,13 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
             "source_file": "hubei-2024.txt", "summary": "合成的基准测试数据。",
             "attachments": [{"number": 1, "title": "试点项目库", "projects": doc_id}]})
         items = []
+        titles = set()
         for k in range(1, 26):
             item = {"number": k, "text": "".join(rng.sample(project_sentences, rng.randint(1, 2))),
                     "subjects": rng.sample(SUBJECTS, rng.randint(1, 2))}
             if rng.random() < 0.6:
                 item["links"] = sorted(set(rng.sample(county_tasks, rng.randint(1, 2))))
-            items.append(item)
+            items.append(_titled(item, titles))
         _dump(data / "projects" / f"{doc_id}.yml", "../schema/projects.schema.json", {"list": doc_id, "projects": items})
 
     neg = yaml.safe_load((data / "negative.yml").read_text(encoding="utf-8"))

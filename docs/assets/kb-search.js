@@ -46,13 +46,27 @@
 
   /** SearchIndex.keys: the keys a term is looked up by: itself if one or two characters, else its
    * meta.keysPerTerm rarest pairs (meta.common: the common pairs' document counts; unlisted pairs count
-   * as rare; ties by position). Needs meta. */
-  function termKeys(term) {
+   * as rare; ties by position), or all its pairs once `widen` found more than meta.widenAt documents
+   * holding the rarest. Needs meta. */
+  function rareKeys(term) {
     if (cps(term).length <= 2) return [term];
     var common = meta.common || {}, has = Object.prototype.hasOwnProperty;
     return pairs(term).map(function (k, i) { return [has.call(common, k) ? common[k] : 0, i, k]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
       .slice(0, meta.keysPerTerm).map(function (r) { return r[2]; });
+  }
+  // terms known to need all their pairs: more than meta.widenAt documents hold their rarest ones
+  var widened = new Map();
+  function termKeys(term) { return widened.get(term) || rareKeys(term); }
+  /** After the rarest pairs' shards are in: the terms that need all their pairs get them (and their shards). */
+  async function widen(terms) {
+    var extra = [];
+    terms.forEach(function (t) {
+      if (cps(t).length <= 2 || widened.has(t)) return;
+      var all = pairs(t), rare = rareKeys(t);
+      if (all.length > rare.length && lookup(t, rare).size > meta.widenAt) { widened.set(t, all); extra = extra.concat(all); }
+    });
+    if (extra.length) await loadShards(extra);
   }
 
   function shardOf(key, shards) {
@@ -297,6 +311,7 @@
     var keys = joinKeys.slice();
     alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0])); }); });
     await Promise.all([loadShards(keys), withFacets ? loadFacets() : null]);
+    await widen([].concat.apply([], alts.map(function (list) { return list.map(function (a) { return a[0]; }); })));
 
     var found = null, perAlt = [];
     for (var ti = 0; ti < alts.length; ti++) {

@@ -30,7 +30,8 @@ implements the same algorithm; tests compare the two):
 
 Query: terms and their alternatives (aliases); a term of one or two characters is one key
 (its postings are the exact answer), a longer one the intersection of its KEYS_PER_TERM rarest
-pairs (the common ones are listed in meta.js), checked against the document's text when taken.
+pairs (the common ones are listed in meta.js), or all its pairs when more than WIDEN_AT documents
+hold the rarest, checked against the document's text when taken.
 Ranking, best first: tier 0 the whole query q (all terms run together) in a number word (任务44),
 1 in the title, 2 in the text (a phrase), 3 every term found as typed, 4 found only through an
 alias (then by the alias's order of finds); aggregate pages after every record; ties by document
@@ -60,9 +61,10 @@ from .models import SUBJECTS
 FORMAT_VERSION = 2
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 CHUNK = 16                # documents a docs file
-RECORDS_PER_SHARD = 100   # shards = records / this, a power of two between 16 and 4096
+RECORDS_PER_SHARD = 50    # shards = records / this, a power of two between 16 and 4096
 AGGREGATE = 5             # tier offset of aggregate pages: after every record
 KEYS_PER_TERM = 3         # a longer term is looked up by its rarest pairs (then checked against the text)
+WIDEN_AT = 32             # … and by all its pairs if more documents than this hold the rarest ones
 
 
 def common_df(n_docs: int) -> int:
@@ -224,11 +226,16 @@ class SearchIndex:
 
     def keys(self, term: str) -> list[str]:
         """The keys a term is looked up by: itself if one or two characters, else its KEYS_PER_TERM
-        rarest pairs (unlisted pairs count as rare; ties by position)."""
+        rarest pairs (unlisted pairs count as rare; ties by position), or all its pairs when more than
+        WIDEN_AT documents hold the rarest ones (fewer documents to read and check)."""
         if len(term) <= 2:
             return [term]
-        ranked = sorted(enumerate(pairs(term)), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
-        return [k for _, k in ranked[:KEYS_PER_TERM]]
+        every = pairs(term)
+        ranked = sorted(enumerate(every), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
+        rare = [k for _, k in ranked[:KEYS_PER_TERM]]
+        if len(every) > len(rare) and len(self._lookup(term, rare)) > WIDEN_AT:
+            return every
+        return rare
 
     @classmethod
     def from_corpus(cls, corpus: Corpus, dir_urls: bool = True, pages: Sequence[tuple[str, str]] = ()
@@ -408,7 +415,7 @@ class SearchIndex:
                 "chunk": CHUNK, "kinds": kinds, "groups": groups, "subjectNames": list(SUBJECTS),
                 "subjects": "".join(ALPHABET[d.subjects] for d in self.docs),
                 "aliases": [list(a) for a in self.aliases], "suggest": self.suggest,
-                "keysPerTerm": KEYS_PER_TERM, "common": self.common}
+                "keysPerTerm": KEYS_PER_TERM, "widenAt": WIDEN_AT, "common": self.common}
 
 
 def _script(callback: str, i: int, value: object) -> bytes:

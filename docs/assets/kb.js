@@ -154,3 +154,51 @@
   else if (document.readyState !== "loading") init();
   else document.addEventListener("DOMContentLoaded", init);
 })();
+
+/* Print and restored characters (overrides/main.html, assets/kb.css; tests/test_print_marks.py).
+ * The print-only head gets the page's address and today's date, on load and again just before
+ * printing (a list page's filters change its address). The first restored character of a page
+ * gets a small link to the about page's explanation (a copy of main.html's <template>). */
+(function () {
+  "use strict";
+
+  function cnDate(d) {
+    return d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日";
+  }
+
+  function fillPrintHead() {
+    var address = location.href.split("#")[0];
+    try { address = decodeURI(address); } catch (e) { /* keep it encoded */ }
+    document.querySelectorAll(".kb-print-head").forEach(function (head) {
+      var url = head.querySelector(".kb-print-url"), date = head.querySelector(".kb-print-date");
+      var where = head.querySelector(".kb-print-head__where");
+      if (url) url.textContent = address;
+      if (date) date.textContent = cnDate(new Date());
+      if (where) where.hidden = false;
+    });
+  }
+
+  function linkFirstRestored() {
+    var tpl = document.querySelector("template.kb-restored-help");
+    if (!tpl || document.getElementById("补字") || document.querySelector("article sup.kb-restored-help")) return;
+    var first = document.querySelector("article .kb-restored");
+    if (!first) return;
+    var at = first.closest("a, abbr, button, label") || first;  // never a link inside a link
+    at.parentNode.insertBefore(tpl.content.cloneNode(true), at.nextSibling);
+  }
+
+  function init() {
+    fillPrintHead();
+    linkFirstRestored();
+  }
+  window.addEventListener("beforeprint", fillPrintHead);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    var onChange = function (e) { if (e.matches) fillPrintHead(); };
+    if (print.addEventListener) print.addEventListener("change", onChange);
+    else if (print.addListener) print.addListener(onChange);
+  }
+  if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
+  else if (document.readyState !== "loading") init();
+  else document.addEventListener("DOMContentLoaded", init);
+})();

@@ -491,3 +491,16 @@ def test_every_single_character_finds_every_record_holding_it(index, oracle, big
         if lost:
             missing.append((c, sorted(lost)))
     assert missing == []
+
+
+def test_past_the_put_back_limit_hits_follow_their_bounds_and_stay_true(index, oracle, monkeypatch):
+    """PUT_BACK_LIMIT bounds how many documents a query reads to order its results exactly (at national
+    scale a two-term query can have thousands whose bound says 'phrase' and whose text says 'apart'). Past
+    it, hits come in bound order; every hit still holds its terms (each one is checked)."""
+    exact = index.search("教师 评价", limit=10)
+    assert exact.ordered and exact.hits[0].id == "zonghe-shidian"
+    monkeypatch.setattr(kb.search, "PUT_BACK_LIMIT", 0)
+    capped = index.search("教师 评价", limit=10)
+    assert not capped.ordered  # task 34's bound says phrase (教师评价…), its text has them apart
+    assert {h.id for h in capped.hits} <= oracle.matching("教师 评价")
+    assert [h.id for h in capped.hits] != [h.id for h in exact.hits]  # the bound's order, not the exact one

@@ -362,7 +362,8 @@
       .filter(function (n) { return selected(n, kind, subject, group); });
     // the candidates by bound (a sorted queue), and those put back with their exact rank (a heap)
     var queue = chosen.map(function (n) { return rank(n, false); }).sort(compareRank);
-    var back = new Heap(), at = 0, verified = 0, rejected = new Set();
+    var back = new Heap(), at = 0, verified = 0, rejected = new Set(), putBack = 0;
+    result.ordered = true;
     while ((at < queue.length || back.a.length) && result.hits.length < limit) {
       var key, checked;
       if (back.a.length && (at >= queue.length || compareRank(back.a[0][0], queue[at]) < 0)) {
@@ -378,7 +379,11 @@
         }
         if (needsCheck && !ok(n)) { rejected.add(n); continue; }
         var exact = rank(n, true);
-        if (compareRank(exact, key) !== 0) { back.push([exact, true]); continue; }
+        if (compareRank(exact, key) !== 0) {
+          if (putBack < meta.putBackLimit) { putBack++; back.push([exact, true]); continue; }
+          key = exact;  // past the limit: shown where its bound placed it, with its own tier
+          result.ordered = false;
+        }
       }
       verified++;
       if (verified <= offset) continue;

@@ -37,8 +37,9 @@ Ranking, best first: tier 0 the whole query q (all terms run together) in a numb
 alias (then by the alias's order of finds); aggregate pages after every record; ties by document
 number. Candidates are taken in the order of a bound read from the postings (the flags of the
 terms' keys and of the pair across each gap between terms) and checked when taken; one whose
-exact rank is worse goes back into the queue with it. So only the documents shown, and the few
-put back or refused, are read.
+exact rank is worse goes back into the queue with it (at most PUT_BACK_LIMIT times a query; after
+that, records come in the order of their bounds). So only the documents shown, and the few put
+back or refused, are read.
 """
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ RECORDS_PER_SHARD = 50    # shards = records / this, a power of two between 16 a
 AGGREGATE = 5             # tier offset of aggregate pages: after every record
 KEYS_PER_TERM = 3         # a longer term is looked up by its rarest pairs (then checked against the text)
 WIDEN_AT = 32             # … and by all its pairs if more documents than this hold the rarest ones
+PUT_BACK_LIMIT = 24       # candidates put back with a worse exact rank; past it, bound order (reads stay few)
 
 
 def common_df(n_docs: int) -> int:
@@ -145,6 +147,7 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
     exact: bool = True
+    ordered: bool = True  # False: PUT_BACK_LIMIT was reached, later hits follow their bounds
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -333,21 +336,26 @@ class SearchIndex:
             return all(any(self._holds(n, a) for a, _ in term_alts) for term_alts in alts)
 
         chosen = [n for n in sorted(found or ()) if self._selected(n, kind, subject, group)]
-        heap = [(rank(n, not needs_check), False) for n in chosen]
+        heap = [(rank(n, False), False) for n in chosen]
         heapq.heapify(heap)
         verified: list[int] = []
         rejected: set[int] = set()
+        put_back = 0
         while heap and len(result.hits) < limit:
             key, checked = heapq.heappop(heap)
             n = key[2]
-            if needs_check and not checked:
-                if not ok(n):
+            if not checked:
+                if needs_check and not ok(n):
                     rejected.add(n)
                     continue
                 exact = rank(n, True)
                 if exact != key:
-                    heapq.heappush(heap, (exact, True))
-                    continue
+                    if put_back < PUT_BACK_LIMIT:
+                        put_back += 1
+                        heapq.heappush(heap, (exact, True))
+                        continue
+                    key = exact  # past the limit: shown where its bound placed it, with its own tier
+                    result.ordered = False
             verified.append(n)
             if len(verified) <= offset:
                 continue
@@ -415,7 +423,8 @@ class SearchIndex:
                 "chunk": CHUNK, "kinds": kinds, "groups": groups, "subjectNames": list(SUBJECTS),
                 "subjects": "".join(ALPHABET[d.subjects] for d in self.docs),
                 "aliases": [list(a) for a in self.aliases], "suggest": self.suggest,
-                "keysPerTerm": KEYS_PER_TERM, "widenAt": WIDEN_AT, "common": self.common}
+                "keysPerTerm": KEYS_PER_TERM, "widenAt": WIDEN_AT, "putBackLimit": PUT_BACK_LIMIT,
+                "common": self.common}
 
 
 def _script(callback: str, i: int, value: object) -> bytes:

@@ -36,3 +36,23 @@ def site(tmp_path_factory) -> Path:
     warnings = [ln for ln in result.stderr.splitlines() if "WARNING" in ln]
     assert warnings == []
     return dest
+
+
+# The browser tests' Chromium (Debian's, tests/browser.py) and the session's site served over http.
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def base(site):
+    from browser import serve
+    with serve(site) as url:
+        yield url
+

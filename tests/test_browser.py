@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve, type_like_a_person
+from browser import type_like_a_person
 from conftest import ROOT
 
 SHOTS = ROOT / "tests" / "screenshots"  # written for people to look at; not committed
@@ -20,21 +20,6 @@ A11Y_PAGES = ["", "subjects/party-government/", "subjects/schools/", "subjects/t
               "tasks/taoyuan-2022/44/", "units/ty-jyj/", "negative/ty-10/", "cases/sample-xx/",
               "forms/hubei-2024-application/", "glossary/wuwei/", "tasks/taoyuan-2022/", "downloads/",
               "glossary/", "negative/"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base(site):
-    with serve(site) as url:
-        yield url
 
 
 def path_of(url: str) -> str:

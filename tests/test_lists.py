@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve, type_like_a_person
+from browser import type_like_a_person
 from conftest import ROOT
 
 TASKS = "tasks/taoyuan-2022/"
@@ -29,21 +29,6 @@ VISIBLE_NEGATIVE = """() => Array.from(document.querySelectorAll('#kb-negative t
 def norm(text: str) -> str:
     """What the pages compare: NFKC (full-width → half-width), lower case, letters and digits only."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if unicodedata.category(ch)[0] in "LN")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base(site):
-    with serve(site) as url:
-        yield url
 
 
 class Tab:

@@ -13,27 +13,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve
-
 TASK = "tasks/taoyuan-2022/44/"          # no restored character
 TASK_RESTORED = "tasks/taoyuan-2022/1/"  # 县 restored six times
 TASK_LIST = "tasks/taoyuan-2022/"
 CN_DATE = re.compile(r"打印日期：\d{4}年\d{1,2}月\d{1,2}日")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base(site):
-    with serve(site) as url:
-        yield url
 
 
 @pytest.fixture

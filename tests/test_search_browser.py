@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve, timed_search, type_like_a_person
+from browser import timed_search, type_like_a_person
 from conftest import ROOT, build_site
 
 QUERIES = yaml.safe_load((ROOT / "tests" / "search_queries.yml").read_text(encoding="utf-8"))["queries"]
@@ -47,21 +47,6 @@ def python_ids(queries: list[str], limit: int = 10) -> list[list[str]]:
                          cwd=ROOT, timeout=300, check=True).stdout.splitlines()
     assert len(out) == len(queries)
     return [[h["id"] for h in json.loads(line)] for line in out]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base(site):
-    with serve(site) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import jinja2
+import pytest
 from mkdocs.utils.templates import url_filter
 
 from kb_mkdocs.frames import Skeletons
@@ -47,3 +48,19 @@ def test_frames_are_shared_across_folders_only_where_the_links_print_the_same():
 def test_a_page_without_its_own_h1_gets_the_themes():
     framed, full, _ = render_both(["negative/1/"])
     assert framed == full and "<h1>标题0</h1>" in framed[0]
+
+
+def test_a_frame_marker_left_in_a_page_stops_the_build():
+    """kb_mkdocs.events.on_post_page: if the theme template ever stopped replacing a marker (a Material
+    upgrade), the build fails naming the page, instead of publishing the marker."""
+    from types import SimpleNamespace
+
+    from mkdocs.exceptions import PluginError
+
+    from kb_mkdocs import events
+    from kb_mkdocs.frames import CONTENT_MARK, TITLE_MARK
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="tasks/x/1.md"))
+    assert events.on_post_page("<html><body>任务</body></html>", page, None) == "<html><body>任务</body></html>"
+    for mark in (TITLE_MARK, CONTENT_MARK):
+        with pytest.raises(PluginError, match="tasks/x/1.md: a theme frame marker"):
+            events.on_post_page(f"<html><title>{mark}</title></html>", page, None)

@@ -159,3 +159,23 @@ def test_the_benchmark_page_is_not_in_the_navigation(site):
         assert "性能与规模" not in nav.get_text(), url
         assert not any("performance" in a["href"] for a in nav.find_all("a", href=True)), url
     assert (site / "performance" / "index.html").is_file()  # the page itself is still published
+
+
+def test_open_data_has_chinese_column_names_beside_the_machine_ones(site):
+    """KIND.csv keeps machine-readable column names; KIND.zh.csv has the same rows under Chinese names,
+    and the downloads page offers both."""
+    import csv
+    import io
+
+    from kb.export import CSV_COLUMNS, CSV_HEADERS_ZH
+    from kb.kinds import KINDS
+    page = BeautifulSoup((site / "downloads" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in page.select("article a[href]")}
+    for kind in (k.name for k in KINDS.values() if k.exported):
+        machine = list(csv.reader(io.StringIO((site / "downloads" / f"{kind}.csv").read_text(encoding="utf-8-sig"))))
+        people = list(csv.reader(io.StringIO((site / "downloads" / f"{kind}.zh.csv").read_text(encoding="utf-8-sig"))))
+        assert machine[0] == list(CSV_COLUMNS)
+        assert people[0] == [CSV_HEADERS_ZH[c] for c in CSV_COLUMNS]
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in h) for h in people[0])
+        assert people[1:] == machine[1:]
+        assert f"{kind}.csv" in hrefs and f"{kind}.zh.csv" in hrefs, sorted(hrefs)

@@ -43,6 +43,10 @@ def export_json(corpus: Corpus) -> bytes:
 
 CSV_COLUMNS = ("id", "title", "text", "subjects", "url", "links", "number", "list", "units", "deadline",
                "doc_number", "date")
+# The same columns for people: the KIND.zh.csv files carry these headers (the rows are the same).
+CSV_HEADERS_ZH = {"id": "标识", "title": "标题", "text": "内容", "subjects": "评价主体", "url": "网址",
+                  "links": "相关条目", "number": "原编号", "list": "所属清单", "units": "责任单位",
+                  "deadline": "完成时限", "doc_number": "文号", "date": "日期"}
 
 
 # Excel and WPS evaluate a CSV cell that starts with one of these as a formula (=HYPERLINK(…), =cmd|…).
@@ -56,11 +60,12 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def export_csv(corpus: Corpus, kind: str) -> bytes:
+def export_csv(corpus: Corpus, kind: str, chinese_headers: bool = False) -> bytes:
+    """One kind's records, a row each; machine-readable column names, or their Chinese names."""
     out = io.StringIO()
     # Every cell quoted (OWASP), so a separator or quote in the text never shifts a column.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([CSV_HEADERS_ZH[c] for c in CSV_COLUMNS] if chinese_headers else CSV_COLUMNS)
     for entry in corpus.of_kind(kind):
         obj = record_json(corpus, entry)
         writer.writerow([csv_cell(obj.get(c)) for c in CSV_COLUMNS])
@@ -72,4 +77,5 @@ def export_files(corpus: Corpus) -> dict[str, bytes]:
     files = {routes.OPEN_DATA: export_json(corpus)}
     for kind in exported_kinds():
         files[routes.export_path(kind)] = export_csv(corpus, kind)
+        files[routes.export_path(kind, chinese_headers=True)] = export_csv(corpus, kind, chinese_headers=True)
     return files

@@ -133,7 +133,8 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     offline = sizes.get(routes.OFFLINE_ZIP)
     pages.append(Page(routes.index_path("form"), "downloads.html", "表格下载", {
         "forms": corpus.of_kind("form"), "offline_size": f"{offline / 1024 / 1024:.1f} MB" if offline else "",
-        "exported": [k.name for k in KINDS.values() if k.exported]}))
+        "exports": [(k.label, routes.export_path(k.name), routes.export_path(k.name, chinese_headers=True))
+                    for k in KINDS.values() if k.exported]}))
     pages.append(forms_page(corpus, sizes))
     pages.append(lists_page(corpus))
     pages.append(subjects_page(corpus))

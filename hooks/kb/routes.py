@@ -60,8 +60,9 @@ def download_path(entry: Entry, ext: str) -> str:
     return f"downloads/cases/{entry.id}.{ext}" if entry.kind == "case" else f"downloads/{entry.id}.{ext}"
 
 
-def export_path(kind: str) -> str:
-    return f"downloads/{kind}.csv"
+def export_path(kind: str, chinese_headers: bool = False) -> str:
+    """A kind's open-data CSV; KIND.zh.csv has the same rows under Chinese column names."""
+    return f"downloads/{kind}.zh.csv" if chinese_headers else f"downloads/{kind}.csv"
 
 
 def site_url(path: str, dir_urls: bool = True) -> str:

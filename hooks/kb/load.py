@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -139,6 +140,10 @@ if _CBase is not None:
     _CLoader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
 
+_NO_KEY = object()   # _from_events: no key is waiting for its value
+_BROKEN = object()   # _from_events: the key after a constructor error (its value is dropped)
+
+
 class _Refused(yaml.MarkedYAMLError):
     """Refused from the event stream (an alias, too deep): reported as is, never parsed again."""
 
@@ -170,19 +175,117 @@ def _scan(text: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) -> 
             depth -= 1
 
 
+def _load_composed(text: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _Loader) -> object:
+    """The reference reading: scan the events, then let PyYAML compose nodes and construct values.
+    `_from_events` gives the same values and errors in one pass (tests/test_load.py compares them)."""
+    _scan(text, loader)
+    return yaml.load(text, Loader=_CLoader if loader is _CBase else _Loader)  # noqa: S506 - a SafeLoader
+
+
 def _load(text: str) -> object:
     if _CBase is None:
-        _scan(text, _Loader)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        return _load_composed(text)
     try:
-        _scan(text, _CBase)
-        return yaml.load(text, Loader=_CLoader)  # noqa: S506 - a SafeLoader
+        return _from_events(text)
     except _Refused:
         raise
     except yaml.MarkedYAMLError:
         # A broken file: the pure-Python parser words its errors better, and stably across versions.
-        _scan(text, _Loader)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        return _load_composed(text)
+
+
+def _resolved(value: str) -> object:
+    """A plain scalar's value as _Loader constructs it: the implicit types of _IMPLICIT, else the text."""
+    for tag, regexp in _Loader.yaml_implicit_resolvers.get(value[:1], ()):
+        if regexp.match(value):
+            return int(value) if tag.endswith(":int") else (value == "true" if tag.endswith(":bool") else None)
+    return value
+
+
+def _refused_tag(event: Any) -> _Refused:
+    return _Refused(None, None, f"YAML tags ({event.tag.replace('tag:yaml.org,2002:', '!!')}) are not "
+                    "allowed in data files; write the value plainly", _mark(event))
+
+
+def _from_events(text: str) -> object:
+    """The file's value from libyaml's event stream in one pass, without composing nodes (about twice
+    as fast as scan + compose + construct), with the same values and errors: the scan's refusals (alias,
+    tag, depth) and parser errors anywhere in the stream come first, then a second document, then the
+    first constructor error (a duplicate or non-text key). tests/test_load.py compares the two readings."""
+    assert _CBase is not None
+    stack: list[Any] = [None]   # open collections; None at the bottom stands for the document
+    keys: list[Any] = [_NO_KEY]  # per open mapping: the key waiting for its value (_NO_KEY: none)
+    marks: list[Any] = [None]   # where each open collection starts
+    root: object = None
+    documents = 0
+    deferred: yaml.MarkedYAMLError | None = None  # reported once the whole stream has been read
+    first = _Loader.yaml_implicit_resolvers
+    for event in yaml.parse(text, Loader=_CBase):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            if event.tag is not None and event.tag != "!":
+                raise _refused_tag(event)
+            value: Any = event.value
+            if event.implicit[0] and value[:1] in first:
+                value = _resolved(value)
+            mark = event.start_mark
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value = stack.pop()
+            keys.pop()
+            mark = marks.pop()
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if event.tag is not None and event.tag != "!":
+                raise _refused_tag(event)
+            if len(stack) > MAX_DEPTH:
+                raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep; the data needs "
+                               "far fewer (check the indentation or the brackets)", _mark(event))
+            collection: LineDict | LineList
+            if kind is yaml.MappingStartEvent:
+                collection = LineDict()
+                collection.key_lines = {}
+            else:
+                collection = LineList()
+                collection.item_lines = []
+            collection.line = event.start_mark.line + 1
+            stack.append(collection)
+            keys.append(_NO_KEY)
+            marks.append(event.start_mark)
+            continue
+        elif kind is yaml.AliasEvent:
+            raise _Refused(None, None, "YAML aliases (*name) are not allowed in data files; "
+                           "write the value out in full", _mark(event))
+        else:
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents == 2 and not isinstance(deferred, ComposerError):
+                    deferred = ComposerError("expected a single document in the stream", None,
+                                             "but found another document", _mark(event))
+            continue
+        # A value is complete: it goes into the open collection.
+        top = stack[-1]
+        if type(top) is LineList:
+            top.append(value)
+            top.item_lines.append(mark.line + 1)
+        elif top is None:
+            root = value
+        elif keys[-1] is not _NO_KEY:
+            top[keys[-1]] = value
+            keys[-1] = _NO_KEY
+        else:  # a key
+            if deferred is None:
+                if type(value) is not str:
+                    shown = (event.value if kind is yaml.ScalarEvent
+                             else "a list" if type(value) is LineList else "a mapping")
+                    deferred = ConstructorError(None, None, f"a key must be a field name, not '{shown}'", mark)
+                elif value in top:
+                    deferred = ConstructorError(None, None, f"duplicate key '{value}' (first given on line "
+                                                f"{top.key_lines[value]}); keep one", mark)
+                else:
+                    top.key_lines[value] = mark.line + 1
+            keys[-1] = value if deferred is None else _BROKEN  # after an error: read on, build nothing
+    if deferred is not None:
+        raise deferred
+    return root
 
 
 def parse_yaml(path: Path, shown: str) -> tuple[object, list[Problem]]:

@@ -5,7 +5,8 @@ the built site and a `mkdocs serve` edit. Ends with exactly one line:
     bench-national: n=… build_s=… rss_mb=… largest_page_gz_kb=… first_load_gz_kb=… kb_per_page=… serve_reload_s=…
 
 - build_s: wall seconds of `mkdocs build` (median of --runs builds; the first one also samples memory).
-- rss_mb: peak memory of the build's whole process tree (sum of PSS, sampled; bench/run.py:timed_build).
+- rss_mb: peak memory of the build's whole process tree (sum of PSS, sampled every 0.5 s, bench/run.py:timed_build;
+  scanning /proc costs CPU, and a 200k build's memory changes slowly).
 - largest_page_gz_kb: the largest HTML page, gzipped (level 6, as deploy/nginx.conf serves it).
 - first_load_gz_kb: the heaviest first visit among the site's heaviest pages (the largest pages by size,
   each hub, the home page, the unit index, a list and a record page): the page and every file it loads
@@ -97,7 +98,7 @@ def first_loads(site: Path, urls: list[str]) -> dict[str, float]:
             context = browser.new_context()
             page = context.new_page()
             sizes: list[tuple[str, int]] = []
-            page.on("response", lambda r: sizes.append((r.url, run._gz_size(r))))
+            page.on("response", lambda r, sizes=sizes: sizes.append((r.url, run._gz_size(r))))
             page.goto(base + url, wait_until="networkidle", timeout=120_000)
             out[url] = round(sum(n for _, n in sizes) / 1024, 1)
             context.close()
@@ -136,13 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     start = time.perf_counter()
     data, took = search_bench.ensure_data(args.out, args.n)
-    log(f"data: {data} ({'generated in %.0f s' % took if took else 'reused'})")
+    log(f"data: {data} ({f'generated in {took:.0f} s' if took else 'reused'})")
     site = args.site or args.out / "site"
     cmd = [run.MKDOCS, "build", "-q", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
     env = {**run.ENV, "KB_DATA": str(data), "PYTHONPATH": str(ROOT / "hooks")}
     builds = []
     for i in range(args.runs):
-        builds.append(run.timed_build(cmd, env, ROOT, sample_memory=i == 0))
+        builds.append(run.timed_build(cmd, env, ROOT, sample_memory=i == 0, interval=0.5))
         log(f"build {i + 1}: {builds[-1][0]:.1f} s, {builds[-1][1]:.0f} MB")
     build_s = statistics.median(w for w, _ in builds)
     rss_mb = max(r for _, r in builds)

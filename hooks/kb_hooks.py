@@ -6,6 +6,7 @@ from kb_mkdocs.events import (  # noqa: F401
     on_files,
     on_page_content,
     on_page_markdown,
+    on_post_build,
     on_post_page,
     on_post_template,
     on_serve,

@@ -99,7 +99,7 @@ def test_item_pages_are_not_in_the_navigation(site):
     nav = html_of(site, "").select_one("nav.md-nav--primary")
     hrefs = [a["href"] for a in nav.find_all("a", href=True)]
     assert not any("tasks/taoyuan-2022/" in h and h.rstrip("/").split("/")[-1].isdigit() for h in hrefs)
-    assert any("subjects/students" in h for h in hrefs) and any("downloads" in h for h in hrefs)
+    assert any("subjects/" in h for h in hrefs) and any("downloads" in h for h in hrefs)
 
 
 def test_task_page_shows_metadata_and_reaches_related_records(site, corpus):
@@ -166,6 +166,13 @@ def test_task_list_table_has_every_task_with_filters(site, corpus):
 
 
 def test_every_internal_link_resolves(site):
+    missing = missing_links(site)
+    assert missing == [], missing[:10]
+
+
+def missing_links(site: Path) -> list[tuple[str, str]]:
+    """(page, link) of every link, stylesheet, script or image of a built site that leads nowhere (or to
+    an anchor its page does not have)."""
     # 404.html is served for any missing path, so MkDocs gives it root-absolute links; it is checked apart.
     pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")
     ids: dict[Path, set] = {}
@@ -191,7 +198,7 @@ def test_every_internal_link_resolves(site):
                                                                      "html.parser").find_all(id=True)}
                     if parts.fragment not in ids[target]:
                         missing.append((str(page.relative_to(site)), ref))
-    assert missing == [], missing[:10]
+    return missing
 
 
 def test_no_resource_from_another_host(site):

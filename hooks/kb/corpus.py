@@ -77,6 +77,7 @@ class Corpus:
     _unit_tasks: Mapping[str, tuple[tuple[Entry, ...], tuple[Entry, ...]]] = field(init=False)
     _negatives: Mapping[tuple[str, str], tuple[Entry, ...]] = field(init=False)  # (subject, document) → entries
     _units_of_region: Mapping[str, Mapping[str, Entry]] = field(init=False)
+    _children: Mapping[str, tuple[Entry, ...]] = field(init=False)  # parent id → entries shown on its page
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -86,8 +87,11 @@ class Corpus:
         by_list: dict[str, list[Entry]] = {}
         negatives: dict[tuple[str, str], list[Entry]] = {}
         units: dict[tuple[str, str], Entry] = {}
+        children: dict[str, list[Entry]] = {}
         for e in self.entries.values():
             by_kind.setdefault(e.kind, []).append(e)
+            if e.parent:
+                children.setdefault(e.parent, []).append(e)
             if e.list:
                 by_list.setdefault(e.list, []).append(e)
             if e.kind == "negative":
@@ -97,6 +101,7 @@ class Corpus:
                 units.setdefault((e.record.region, e.record.name), e)
         put("by_kind", _frozen({k: tuple(v) for k, v in by_kind.items()}))
         put("by_list", _frozen({k: tuple(v) for k, v in by_list.items()}))
+        put("_children", _frozen({k: tuple(v) for k, v in children.items()}))
         put("_negatives", _frozen({k: tuple(v) for k, v in negatives.items()}))
         put("units_by_name", _frozen(units))
         of_region: dict[str, dict[str, Entry]] = {}
@@ -151,6 +156,10 @@ class Corpus:
                 seen.add(e.id)
                 out.append(e)
         return out
+
+    def children_of(self, entry_id: str) -> list[Entry]:
+        """The entries whose parent this is (a case's measures), in corpus order."""
+        return list(self._children.get(entry_id, ()))
 
     def units_of_task(self, task_id: str) -> list[Entry]:
         task = self.entries[task_id]

@@ -19,7 +19,7 @@ def exported_kinds() -> list[str]:
 def _links(corpus: Corpus, entry: Entry) -> list[str]:
     """Ids of linked records, both directions; a record shown inside another's page (a case measure)
     counts as that parent."""
-    ids = [entry.id] + [e.id for e in corpus.entries.values() if e.parent == entry.id]
+    ids = [entry.id] + [e.id for e in corpus.children_of(entry.id)]
     out: list[str] = []
     for i in ids:
         for other in corpus.related(i):

@@ -3,15 +3,16 @@
 A build is one long single-threaded Python process and the machines have two cores.
 Work that only reads the corpus (segmenting the records for search, rendering half of
 the pages) can run in a forked child, which inherits the loaded corpus for free, and
-send back its result as JSON. A function that takes `inbox` can also be sent one
-message (JSON) later, for work that needs something the build makes afterwards. Where
+send back its result (pickled: the child is a copy of this process, nothing else writes to
+the pipe; bytes and typed records pass as they are). A function that takes `inbox` can also
+be sent one message later, for work that needs something the build makes afterwards. Where
 fork is unavailable the work runs when the result is asked for.
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
+import pickle
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,7 @@ class Forked:
         self.outbox = child_inbox = None
         if inbox:
             child_inbox, self.outbox = ctx.Pipe(duplex=False)
-            self.kwargs["inbox"] = lambda: json.loads(child_inbox.recv_bytes())
+            self.kwargs["inbox"] = lambda: pickle.loads(child_inbox.recv_bytes())
         # The child closes the parent's ends of its pipes: if the parent dies, the child reads EOF.
         self.child = ctx.Process(target=_run, args=(fn, args, self.kwargs, send, nice, [self.receive, self.outbox]),
                                  daemon=True)
@@ -59,16 +60,16 @@ class Forked:
             self.message = message
         else:
             assert self.outbox is not None, "send() needs Forked(..., inbox=True)"
-            self.outbox.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+            self.outbox.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
     def result(self) -> Any:
-        """The function's return value (through JSON); its exception, with the child's traceback."""
+        """The function's return value; its exception, with the child's traceback."""
         if self.child is None:
             return self.fn(*self.args, **self.kwargs)
         try:
             if not self.receive.poll(TIMEOUT_S):
                 raise EOFError
-            status, payload = json.loads(self.receive.recv_bytes())
+            status, payload = pickle.loads(self.receive.recv_bytes())
         except EOFError:
             status, payload = "error", f"the process ended (or hung for {TIMEOUT_S} s) without a result"
         finally:
@@ -100,6 +101,10 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Callab
         message = ["ok", fn(*args, **kwargs)]
     except BaseException:  # reported to the parent, which raises it
         message = ["error", traceback.format_exc()]
-    send.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+    try:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a result that does not pickle is the function's error
+        data = pickle.dumps(["error", traceback.format_exc()], pickle.HIGHEST_PROTOCOL)
+    send.send_bytes(data)
     send.close()
     os._exit(0)  # the forked copy of the build has nothing else to do (no atexit handlers, no flushing)

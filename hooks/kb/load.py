@@ -9,6 +9,7 @@ every mapping, key and list item so problems can say `file:line`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,7 +221,8 @@ def _from_events(text: str) -> object:
     documents = 0
     deferred: yaml.MarkedYAMLError | None = None  # reported once the whole stream has been read
     first = _Loader.yaml_implicit_resolvers
-    for event in yaml.parse(text, Loader=_CBase):
+    events: Iterator[Any] = yaml.parse(text, Loader=_CBase)  # libyaml's events: fields by kind
+    for event in events:
         kind = type(event)
         if kind is yaml.ScalarEvent:
             if event.tag is not None and event.tag != "!":

@@ -6,6 +6,7 @@ Paths come from kb.routes; rendering is kb.render.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,6 +22,12 @@ from .kinds import of as kinds_with
 from .models import SUBJECTS
 
 NEGATIVE_KINDS = {"严格禁止": "ban", "克服纠偏": "fix", "控制限制": "limit"}  # kind → anchor on the list page
+# Rows a listing shows on one page (a hub's kind, the unit index, the lists of lists); longer ones are split
+# into pages, each linking to all the others, so a record is two clicks from its hub. About 200 rows of
+# task text make 30-40 KB gzipped. KB_ROWS_PER_PAGE sets it (the tests split small data sets so).
+ROWS_PER_PAGE = max(1, int(os.environ.get("KB_ROWS_PER_PAGE", "200")))
+HOME_LISTS = 12  # lists named on the home page; the lists page has them all
+LISTS_PAGE_ROWS = 30  # rows of each table on the lists page; the rest are on each kind's own (paged) list
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the glossary's letter index
 NOT_A_LETTER = "#"                      # the index entry of terms whose pinyin starts with no letter (1+X)
 
@@ -36,6 +43,36 @@ class Page:
     toc: bool = True          # list the page's headings in the sidebar (a record page is short: only its title)
     aggregate: bool = True    # a page of many records (home, hub, list): searched by its title
     entry: str | None = None  # the record whose page this is (a term's page does not explain the term)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a page is in a listing split into pages: `parts` are (number, docs path) of every page."""
+
+    total: int                          # rows in the whole listing
+    current: int                        # this page's number; 0 on a hub, which shows none of the rows
+    first: int                          # number of this page's first row (from 1) and of its last
+    last: int
+    parts: tuple[tuple[int, str], ...]
+
+
+def paginated(page: Page, key: str, rows: int | None = None) -> list[Page]:
+    """The page, or, when its context's list `key` is longer than `rows`, one page per `rows` of it: the first
+    at the page's own path, the others at routes.part_path; each gets a `pager` (None when not split)."""
+    rows = rows or ROWS_PER_PAGE
+    items = page.context[key]
+    if len(items) <= rows:
+        page.context["pager"] = None
+        return [page]
+    parts = tuple((n, routes.part_path(page.path, "", n)) for n in range(1, (len(items) - 1) // rows + 2))
+    out = []
+    for n, path in parts:
+        first = (n - 1) * rows
+        chunk = items[first:first + rows]
+        ctx = {**page.context, key: chunk, "pager": Pager(len(items), n, first + 1, first + len(chunk), parts)}
+        out.append(Page(path, page.template, page.title if n == 1 else f"{page.title}（第{n}页）", ctx,
+                        page.tags, page.hide_toc, page.toc, aggregate=page.aggregate and n == 1))
+    return out
 
 
 # The 原文 page of a task list. Its copy lost the table's layout: each cell is a line, the header repeats on
@@ -101,9 +138,10 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes."""
     sizes = sizes or {}
     pages = [home_page(corpus)]
-    pages += [hub_page(corpus, s) for s in SUBJECTS]
-    pages.append(Page(routes.index_path("document"), "documents.html", "政策文件",
-                      {"documents": corpus.of_kind("document")}))
+    for s in SUBJECTS:
+        pages += hub_pages(corpus, s)
+    pages += paginated(Page(routes.index_path("document"), "documents.html", "政策文件",
+                            {"documents": corpus.of_kind("document")}), "documents")
     for doc in corpus.of_kind("document"):
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
         numbered = {e.number: e for e in corpus.items_of_list(doc.id) if e.kind == "task"}
@@ -116,19 +154,19 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
             pages.append(task_list_page(corpus, doc, tasks))
         if projects:
             pages.append(project_list_page(doc, projects))
-    pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
-                      {"lists": _lists_of(corpus, "task")}))
-    pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
-                      {"lists": _lists_of(corpus, "project")}))
+    pages += paginated(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
+                            {"lists": _lists_of(corpus, "task")}), "lists")
+    pages += paginated(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
+                            {"lists": _lists_of(corpus, "project")}), "lists")
     for kind in KINDS.values():
         if kind.template:
             pages += [record_page(corpus, entry, sizes) for entry in corpus.of_kind(kind.name)]
     pages.append(Page(routes.index_path("case"), "cases.html", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
-    pages.append(Page(routes.index_path("unit"), "units.html", "责任单位", {"units": [
-        (u, *corpus.tasks_of_unit(u.id)) for u in corpus.of_kind("unit")]}))
-    pages.append(negative_list_page(corpus))
+    pages += paginated(Page(routes.index_path("unit"), "units.html", "责任单位", {"units": [
+        (u, *corpus.tasks_of_unit(u.id)) for u in corpus.of_kind("unit")]}), "units")
+    pages += negative_list_pages(corpus)
     pages.append(glossary_page(corpus))
     offline = sizes.get(routes.OFFLINE_ZIP)
     pages.append(Page(routes.index_path("form"), "downloads.html", "表格下载", {
@@ -142,9 +180,28 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     for page in pages:
         for tag in page.tags:
             tagged.setdefault(tag, []).append(page)
-    pages.append(Page(routes.TAGS, "tags.html", "标签",  # in the order of data/tags.yml
-                      {"groups": [(t.name, tagged[t.name]) for t in corpus.tags if t.name in tagged]}))
+    pages += tags_pages([(t.name, tagged[t.name]) for t in corpus.tags if t.name in tagged])  # data/tags.yml order
     return pages
+
+
+def tags_pages(groups: list[tuple[str, list[Page]]], rows: int | None = None) -> list[Page]:
+    """The tags page: each tag's pages; a tag on more than `rows` pages shows links to its own pages
+    (tags/_pages/tN-M: the N-th tag's M-th page), `rows` each."""
+    rows = rows or ROWS_PER_PAGE
+    shown: list[tuple[str, list[Page], Pager | None]] = []
+    parts = []
+    for i, (tag, tagged) in enumerate(groups, 1):
+        if len(tagged) <= rows:
+            shown.append((tag, tagged, None))
+            continue
+        paths = tuple((n, routes.part_path(routes.TAGS, f"t{i}", n)) for n in range(1, (len(tagged) - 1) // rows + 2))
+        shown.append((tag, [], Pager(len(tagged), 0, 0, 0, paths)))
+        for n, path in paths:
+            first = (n - 1) * rows
+            chunk = tagged[first:first + rows]
+            parts.append(Page(path, "tags.html", f"标签：{tag}（第{n}页）", {"groups": [
+                (tag, chunk, Pager(len(tagged), n, first + 1, first + len(chunk), paths))]}, aggregate=False))
+    return [Page(routes.TAGS, "tags.html", "标签", {"groups": shown}), *parts]
 
 
 def _lists_of(corpus: Corpus, kind: str) -> list[tuple[Entry, list[Entry]]]:
@@ -167,11 +224,13 @@ def home_page(corpus: Corpus) -> Page:
     on_hubs = {k.name for k in kinds_with(has="on_hubs")}  # count what the hub lists
     hubs = [(s, SUBJECT_SLUGS[s], {k: len(v) for k, v in corpus.of_subject(s).items() if k in on_hubs})
             for s in SUBJECTS]
+    project_lists, task_lists = _lists_of(corpus, "project"), _lists_of(corpus, "task")
     # The theme titles a page "{title} - {site name}": the home page's h1 is the site name, its title is 首页.
     return Page(routes.HOME, "home.html", "首页", {
         "counts": counts, "labels": {k.name: k.label for k in KINDS.values()}, "deadlines": deadlines, "hubs": hubs,
-        "forms": corpus.of_kind("form"), "task_lists": _lists_of(corpus, "task"),
-        "project_lists": _lists_of(corpus, "project"), "paths": _paths()}, hide_toc=True)
+        "forms": corpus.of_kind("form"), "task_lists": task_lists[:max(0, HOME_LISTS - len(project_lists))],
+        "project_lists": project_lists[:HOME_LISTS],
+        "more_lists": max(0, len(project_lists) + len(task_lists) - HOME_LISTS), "paths": _paths()}, hide_toc=True)
 
 
 def pinyin_key(text: str) -> tuple[list[str], str]:
@@ -226,15 +285,26 @@ def lists_page(corpus: Corpus) -> Page:
         of_kind = [e for e in negatives if e.record.kind == kind]
         negative_rows.append((kind, anchor, len(of_kind),
                               _by_region(of_kind, lambda e: region_of_doc(e.record.source.document))))
+    cap = LISTS_PAGE_ROWS
+    task_lists = _lists_of(corpus, "task")
+    units = _by_region(corpus.of_kind("unit"), lambda e: str(e.record.region))
+    documents = _by_region(corpus.of_kind("document"), lambda e: str(e.record.region))
+    # At national scale each table shows its first rows; `more` says how many others its kind's list has.
+    more = {"project_lists": len(projects) - cap, "task_lists": len(task_lists) - cap,
+            "negatives": sum(len(r) for *_, r in negative_rows) - cap, "units": len(units) - cap,
+            "documents": len(documents) - cap}
+    shown = cap
+    for i, (kind, anchor, total, regions) in enumerate(negative_rows):
+        negative_rows[i] = (kind, anchor, total, regions[:max(0, shown)])
+        shown -= len(regions)
     return Page(routes.LISTS_INDEX, "lists.html", "清单", {
-        "project_lists": projects, "task_lists": _lists_of(corpus, "task"),
+        "project_lists": projects[:cap], "task_lists": task_lists[:cap],
         "negatives": negative_rows, "negative_total": len(negatives),
         "cases": _by_region(corpus.of_kind("case"), lambda e: region_of_doc(e.record.document)),
         "case_total": len(corpus.of_kind("case")),
-        "units": _by_region(corpus.of_kind("unit"), lambda e: str(e.record.region)),
-        "unit_total": len(corpus.of_kind("unit")),
-        "documents": _by_region(corpus.of_kind("document"), lambda e: str(e.record.region)),
-        "document_total": len(corpus.of_kind("document")),
+        "units": units[:cap], "unit_total": len(corpus.of_kind("unit")),
+        "documents": documents[:cap], "document_total": len(corpus.of_kind("document")),
+        "more": {k: max(0, n) for k, n in more.items()},
         "term_total": len(corpus.of_kind("term")), "paths": _paths()})
 
 
@@ -256,12 +326,32 @@ def subjects_page(corpus: Corpus) -> Page:
                 hide_toc=True)
 
 
-def hub_page(corpus: Corpus, subject: str) -> Page:
+def hub_pages(corpus: Corpus, subject: str, rows: int | None = None) -> list[Page]:
+    """The subject's hub: its records by kind; a kind with more than `rows` records shows only links to
+    its pages (subjects/SLUG/KIND/N), `rows` records each, every one linking to all the others."""
+    rows = rows or ROWS_PER_PAGE
     grouped = corpus.of_subject(subject)
-    groups = [(k.label, k.name, grouped.get(k.name, [])) for k in kinds_with(has="on_hubs")]
+    title = f"{subject}评价" if subject != "综合" else "综合"
+    groups: list[tuple[str, str, list[Entry], int, Pager | None]] = []
+    parts = []
+    for k in kinds_with(has="on_hubs"):
+        entries = grouped.get(k.name, [])
+        if len(entries) <= rows:
+            groups.append((k.label, k.name, entries, len(entries), None))
+            continue
+        paths = tuple((n, routes.hub_part_path(subject, k.name, n)) for n in range(1, (len(entries) - 1) // rows + 2))
+        groups.append((k.label, k.name, [], len(entries), Pager(len(entries), 0, 0, 0, paths)))
+        for n, path in paths:
+            first = (n - 1) * rows
+            chunk = entries[first:first + rows]
+            pager = Pager(len(entries), n, first + 1, first + len(chunk), paths)
+            part = [(k.label, k.name, chunk, len(entries), pager)]
+            parts.append(Page(path, "hub.html", f"{title}：{k.label}（第{n}页）",
+                              {"subject": subject, "groups": part, "topics": [], "hub": routes.hub_path(subject)},
+                              aggregate=False))
     topics = [(d, t) for d in corpus.of_kind("document") for t in d.record.topics if subject in t.subjects]
-    return Page(routes.hub_path(subject), "hub.html", f"{subject}评价" if subject != "综合" else "综合",
-                {"subject": subject, "groups": groups, "topics": topics})
+    return [Page(routes.hub_path(subject), "hub.html", title,
+                 {"subject": subject, "groups": groups, "topics": topics, "hub": None}), *parts]
 
 
 def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
@@ -287,16 +377,37 @@ def project_list_page(doc: Entry, projects: list[Entry]) -> Page:
                  "subjects": [s for s in SUBJECTS if any(s in p.subjects for p in projects)]})
 
 
-def negative_list_page(corpus: Corpus) -> Page:
+def negative_list_pages(corpus: Corpus, rows: int | None = None) -> list[Page]:
+    """The negative list by kind and subject; a group of more than `rows` entries shows links to its pages
+    (negative/_pages/KIND-SUBJECT-N), `rows` entries each, which keep the list's headings and anchors."""
+    rows = rows or ROWS_PER_PAGE
     negatives = corpus.of_kind("negative")
-    groups = []
-    for kind in NEGATIVE_KINDS:
-        of_kind = [e for e in negatives if e.record.kind == kind]
-        by_subject = [(s, [e for e in of_kind if s in e.subjects]) for s in SUBJECTS]
-        groups.append((kind, NEGATIVE_KINDS[kind], len(of_kind), [(s, es) for s, es in by_subject if es]))
     docs = {d.id: d for d in corpus.of_kind("document")}
-    return Page(routes.index_path("negative"), "negative_list.html", "负面清单",
-                {"groups": groups, "total": len(negatives), "docs": docs})
+    path = routes.index_path("negative")
+    title = "负面清单"
+    groups, parts = [], []
+    for kind, slug in NEGATIVE_KINDS.items():
+        of_kind = [e for e in negatives if e.record.kind == kind]
+        by_subject: list[tuple[str, list[Entry], Pager | None]] = []
+        for s in SUBJECTS:
+            es = [e for e in of_kind if s in e.subjects]
+            if not es:
+                continue
+            if len(es) <= rows:
+                by_subject.append((s, es, None))
+                continue
+            name = f"{slug}-{SUBJECT_SLUGS[s]}"
+            paths = tuple((n, routes.part_path(path, name, n)) for n in range(1, (len(es) - 1) // rows + 2))
+            by_subject.append((s, [], Pager(len(es), 0, 0, 0, paths)))
+            for n, part in paths:
+                first = (n - 1) * rows
+                chunk = es[first:first + rows]
+                pager = Pager(len(es), n, first + 1, first + len(chunk), paths)
+                parts.append(Page(part, "negative_list.html", f"{title}：{kind}类 · {s}（第{n}页）",
+                                  {"groups": [(kind, slug, len(of_kind), [(s, chunk, pager)])],
+                                   "total": len(negatives), "docs": docs}, aggregate=False))
+        groups.append((kind, slug, len(of_kind), by_subject))
+    return [Page(path, "negative_list.html", title, {"groups": groups, "total": len(negatives), "docs": docs}), *parts]
 
 
 def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None) -> Page:

@@ -50,6 +50,23 @@ def hub_path(subject: str) -> str:
     return f"subjects/{SUBJECT_SLUGS[subject]}.md"
 
 
+def hub_part_path(subject: str, kind: str, n: int) -> str:
+    """Page n (from 1) of a hub's records of one kind, when they are too many for the hub itself."""
+    return f"subjects/{SUBJECT_SLUGS[subject]}/{kind}/{n}.md"
+
+
+def part_path(path: str, name: str, n: int) -> str:
+    """Page n of a long listing on the page at `path`: the listing's first page is `path` itself when it has
+    no name ('units/index.md', '', 3 → 'units/_pages/3.md'; 'negative/index.md', 'ban-students', 1 →
+    'negative/_pages/ban-students-1.md'). The folder starts with '_', which no id can (ids are [a-z0-9-]),
+    so it never meets a record's page."""
+    if n == 1 and not name:
+        return path
+    stem = path[:-3]
+    stem = stem[: -len("/index")] if stem.endswith("/index") else stem
+    return f"{stem}/_pages/{name + '-' if name else ''}{n}.md"
+
+
 def original_path(doc_id: str) -> str:
     """A document's source copy, as one page."""
     return f"documents/{doc_id}/original.md"

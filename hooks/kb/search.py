@@ -460,6 +460,6 @@ def aggregate_pages(pages: Iterable[Any]) -> list[tuple[str, str]]:
     return [(p.path, p.title) for p in pages if p.aggregate]
 
 
-def index_files(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]]) -> dict[str, str]:
-    """The site's search/ files as text (run in a forked process beside the page rendering)."""
-    return {path: data.decode() for path, data in SearchIndex.from_corpus(corpus, dir_urls, pages).files().items()}
+def index_files(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]]) -> dict[str, bytes]:
+    """The site's search/ files (made in a forked process beside the page rendering)."""
+    return SearchIndex.from_corpus(corpus, dir_urls, pages).files()

@@ -6,9 +6,10 @@ index) as bytes. It knows nothing of MkDocs; hooks/kb_mkdocs hands these to MkDo
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .assemble import load_corpus
 from .corpus import Corpus
@@ -19,6 +20,8 @@ from .glossary import Glossary
 from .pages import Page, all_pages
 from .render import render_body, toc_tokens
 from .search import aggregate_pages, index_files
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,30 @@ class Built:
 
 
 @dataclass
+class Started:
+    """A build under way (Site.start): the pages rendered now, the pages left for `Site.render_each`
+    (rendered and handed over one at a time, so 200,000 of them never sit in memory together), and the
+    files still being made in forked processes (`files()` waits for them)."""
+
+    pages: list[RenderedPage]
+    later: list[Page]
+    ready: dict[str, bytes]
+    pending: list[Forked]
+
+    def files(self) -> dict[str, bytes]:
+        out = dict(self.ready)
+        for work in self.pending:
+            out.update(work.result())
+        self.pending = []
+        return out
+
+    def cancel(self) -> None:
+        for work in self.pending:
+            work.cancel()
+        self.pending = []
+
+
+@dataclass
 class Site:
     corpus: Corpus
     glossary: Glossary
@@ -50,17 +77,31 @@ class Site:
 
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:
         """Every page and file; `extra` are ready-made downloads the pages may offer (the offline zip)."""
+        started = self.start(dir_urls, extra)
+        return Built(started.pages, started.files())
+
+    def start(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
+              later: Callable[[Page], bool] | None = None) -> Started:
+        """Every page rendered, but those `later` picks, which are left for render_each; the search index
+        and the open data are made in forked processes (the other core) meanwhile."""
         downloads = {**self.download_files(), **(extra or {})}
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()})
-        # The search index is built in a forked process (the other core) while the pages render.
-        search = Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)
+        pending = [Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)]
         try:
-            rendered = self.render_pages(pages, dir_urls)
+            if later is None:
+                now, left = pages, []
+            else:
+                now, left = [p for p in pages if not later(p)], [p for p in pages if later(p)]
+            rendered = self.render_pages(now, dir_urls)
+            if later is not None:  # the open data while the adapter renders the theme's pages
+                pending.append(Forked(export_files, self.corpus))
+            else:
+                downloads.update(export_files(self.corpus))
         except BaseException:
-            search.cancel()
+            for work in pending:
+                work.cancel()
             raise
-        index = {path: text.encode() for path, text in search.result().items()}
-        return Built(rendered, {**export_files(self.corpus), **downloads, **index})
+        return Started(rendered, left, downloads, pending)
 
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""
@@ -72,13 +113,36 @@ class Site:
             raise
         bodies: list[str] = [""] * len(pages)
         bodies[0::2], bodies[1::2] = mine, theirs.result()
+        return [self._rendered(page, body) for page, body in zip(pages, bodies)]
+
+    def render_each(self, pages: list[Page], emit: Callable[[RenderedPage], T | None],
+                    dir_urls: bool = True) -> list[T]:
+        """Render each page and hand it to `emit` (which writes it), half of them in a forked process
+        (which calls its copy of `emit`); what `emit` returns (None aside) comes back, in page order."""
+        theirs = Forked(self._emit, pages[1::2], emit, dir_urls)
+        try:
+            mine = self._emit(pages[0::2], emit, dir_urls)
+        except BaseException:
+            theirs.cancel()
+            raise
+        out: list[tuple[int, T]] = [(2 * i, r) for i, r in mine] + [(2 * i + 1, r) for i, r in theirs.result()]
+        return [r for _, r in sorted(out, key=lambda x: x[0])]
+
+    def _emit(self, pages: list[Page], emit: Callable[[RenderedPage], T | None],
+              dir_urls: bool) -> list[tuple[int, T]]:
         out = []
-        for page, body in zip(pages, bodies):
-            tokens = toc_tokens(body)
-            # Without a toc, a page keeps its title as the one entry: the theme's "skip to content" link.
-            toc = tokens if page.toc else [{**t, "children": []} for t in tokens[:1]]
-            out.append(RenderedPage(page.path, page.title, body, toc, page.tags, page.hide_toc, page.aggregate))
+        for i, page in enumerate(pages):
+            result = emit(self._rendered(page, self._render([page], dir_urls)[0]))
+            if result is not None:
+                out.append((i, result))
         return out
+
+    @staticmethod
+    def _rendered(page: Page, body: str) -> RenderedPage:
+        tokens = toc_tokens(body)
+        # Without a toc, a page keeps its title as the one entry: the theme's "skip to content" link.
+        toc = tokens if page.toc else [{**t, "children": []} for t in tokens[:1]]
+        return RenderedPage(page.path, page.title, body, toc, page.tags, page.hide_toc, page.aggregate)
 
     def _render(self, pages: list[Page], dir_urls: bool) -> list[str]:
         out = []

@@ -59,8 +59,14 @@ def cn_number(n: int) -> str:
     return (CN_NUMERALS[tens] if tens > 1 else "") + "十" + (CN_NUMERALS[ones] if ones else "")
 
 
+_SPECIAL = re.compile(f"[&<>\"'{RESTORE_OPEN}]")
+
+
 def html_text(value: object) -> Markup:
     """Escape a value as HTML text (or an attribute value), showing restored characters."""
     if isinstance(value, Markup):
         return value
-    return Markup(_mark_restored(html.escape(str(value), quote=True)))
+    text = str(value)
+    if _SPECIAL.search(text) is None:  # most values: nothing to escape or mark (a build prints millions)
+        return Markup(text)
+    return Markup(_mark_restored(html.escape(text, quote=True)))

@@ -23,17 +23,20 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.structure.toc import get_toc
 
-from kb.routes import OFFLINE_ZIP
-from kb.site import RenderedPage, Site
+from kb.pages import Page as KbPage
+from kb.routes import OFFLINE_ZIP, site_url
+from kb.site import RenderedPage, Site, Started
 
 from . import serve
-from .frames import CONTENT_MARK, TITLE_MARK, Skeletons
+from .frames import CONTENT_MARK, TITLE_MARK, Skeletons, compact_page
 from .frames import TEMPLATE as FRAMED_TEMPLATE
 
 _site: Site | None = None      # None only while serving data that has never loaded
 _pages: dict[str, RenderedPage] = {}   # this build's rendered pages, by docs path
 _serving = serve.Serving()
 _banner = ""                   # the problems banner of this build ("" when the data loaded)
+_started: Started | None = None  # this build's pages and files left for on_post_build
+_skeletons: Skeletons | None = None
 # KB_SKELETON=0 renders every page through the full theme template (the test compares both).
 _FRAMES = os.environ.get("KB_SKELETON", "1") != "0"
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
@@ -72,24 +75,88 @@ def on_config(config: Any) -> Any:
 
 
 def on_files(files: Any, config: Any) -> Any:
+    global _started
     if _site is None:
         return serve.problems_only(files, config)
     # The offline edition's zip, when `make build` made one first (KB_OFFLINE_ZIP=path).
     offline = os.environ.get("KB_OFFLINE_ZIP")
     extra = {OFFLINE_ZIP: Path(offline).read_bytes()} if offline and Path(offline).is_file() else {}
-    built = _site.build(config.use_directory_urls, extra)
+    if _started is not None:  # a build that failed half-way (serve) left its forked work
+        _started.cancel()
+    # With frames, record pages are written by on_post_build into their theme frame (write_later); MkDocs
+    # renders the rest, and of the record pages one of each template and folder depth, which makes the frame.
+    _started = _site.start(config.use_directory_urls, extra, later=write_later() if _FRAMES else None)
     _pages.clear()
     contents: dict[str, str | bytes] = {}
-    for page in built.pages:
+    for page in _started.pages:
         _pages[page.path] = page
         contents[page.path] = page.html
-    contents.update(built.files)
+    contents.update(_started.ready if _FRAMES else _started.files())
     for path, content in contents.items():
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def write_later() -> Any:
+    """Which pages on_post_build writes into a frame: a record page without its own toc (out of the nav,
+    so the theme's part of it is the same for all its folder's pages), except the first of each template
+    at each URL depth under each top folder, which MkDocs renders, making the frame."""
+    seen: set[tuple[str, int, str]] = set()
+
+    def later(page: KbPage) -> bool:
+        if page.toc or page.aggregate:
+            return False
+        key = (page.template, page.path.count("/"), page.path.split("/", 1)[0])
+        if key not in seen:
+            seen.add(key)
+            return False
+        return True
+    return later
+
+
+def on_post_build(config: Any) -> None:
+    """Write the record pages left for later into their frames (in two processes), then the files made
+    in forked processes meanwhile (the search index, the open data)."""
+    global _started
+    started, _started = _started, None
+    if started is None:
+        return
+    site_dir = Path(config.site_dir)
+    try:
+        if started.later:
+            assert _skeletons is not None and _site is not None
+            write = functools.partial(_write_framed, _skeletons, site_dir, config.use_directory_urls, _banner)
+            unframed = _site.render_each(started.later, write, config.use_directory_urls)
+            if unframed:
+                raise PluginError(f"{len(unframed)} pages fit no theme frame of this build, the first "
+                                  f"{unframed[0]}; kb_mkdocs.events.write_later must let MkDocs render one of "
+                                  "their kind (or build with KB_SKELETON=0)")
+        for path, content in started.files().items():
+            _write(site_dir / path, content)
+    finally:
+        started.cancel()
+
+
+def _write_framed(skeletons: Skeletons, site_dir: Path, dir_urls: bool, banner: str, ready: RenderedPage) -> str | None:
+    """One page written as MkDocs would write it (the frame's theme around the article, then on_post_page);
+    its docs path if no frame fits it."""
+    url = site_url(ready.path, dir_urls)
+    meta = {**page_meta(ready), "template": FRAMED_TEMPLATE}
+    html = skeletons.fill_page(url, meta, ready.html, [t["id"] for t in ready.toc])
+    if html is None:
+        return ready.path
+    dest = url + "index.html" if not url or url.endswith("/") else url
+    _write(site_dir / dest, serve.with_banner(html, banner).encode("utf-8", errors="xmlcharrefreplace"))
+    return None
+
+
+def _write(path: Path, content: bytes) -> None:
+    """As mkdocs.utils.write_file (mkdocs 1.6.1): the folders made, the bytes written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -115,8 +182,9 @@ def _render_ready(page: Any, ready: RenderedPage, config: Any, files: Any) -> No
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
-    global _banner
-    env.globals["kb_page"] = Skeletons(env).page
+    global _banner, _skeletons
+    _skeletons = Skeletons(env)
+    env.globals["kb_page"] = _skeletons.page
     _banner = serve.banner(env, _serving.problems, last_good=_site is not None)
     return env
 
@@ -133,7 +201,7 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     if any(mark in output for mark in _MARKS):  # frames.py: a marker the theme did not replace
         raise PluginError(f"{page.file.src_uri}: a theme frame marker is left in the page; the theme's page "
                           "template no longer fits hooks/kb_mkdocs/frames.py (build with KB_SKELETON=0)")
-    return serve.with_banner(output, _banner)
+    return serve.with_banner(compact_page(output, getattr(page, "content", None) or ""), _banner)
 
 
 def on_post_template(output: str, template_name: str, config: Any) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,10 +33,49 @@ CONTENT_MARK = "\ue000kb-content\ue000"
 
 
 @dataclass
+class _Located:
+    """What MkDocs' url filter reads of a page (mkdocs 1.6.1, mkdocs/utils/__init__.py normalize_url:
+    page.url only, when there is a page)."""
+
+    url: str
+
+
+# The theme's templates indent their HTML: about a third of a record page is the spaces that start its
+# lines. Only line breaks and the spaces around them go (the browser shows any run of white space between
+# the theme's tags as one space, and the theme has no <pre> or <textarea>); the article is left as it is.
+_INDENT = re.compile(r"[ \t]*\n[ \t\n]*")
+
+
+def compact(theme_html: str) -> str:
+    """The theme's part of a page with the white space around its line breaks reduced to one line break."""
+    return _INDENT.sub("\n", theme_html)
+
+
+def compact_page(html: str, content: str) -> str:
+    """A page the theme rendered, compacted around its article (`content`, printed once by the theme)."""
+    at = html.find(content) if content else -1
+    if at < 0:
+        return compact(html)
+    return compact(html[:at]) + content + compact(html[at + len(content):])
+
+
+def fill(frame: Frame, title: str, content: str) -> str:
+    if "\n" in title or title != title.strip(" \t"):  # white space compact() would change: as a full render
+        return compact_page(frame.raw_head.replace(TITLE_MARK, title) + content
+                            + frame.raw_tail.replace(TITLE_MARK, title), content)
+    return str(frame.head.replace(TITLE_MARK, title) + content + frame.tail.replace(TITLE_MARK, title))
+
+
+@dataclass
 class Frame:
-    head: str
-    tail: str
+    raw_head: str
+    raw_tail: str
     urls: list[tuple[str, str]]   # (value given to the url filter, what it printed for the frame's page)
+    head: str = ""                # compacted
+    tail: str = ""
+
+    def __post_init__(self) -> None:
+        self.head, self.tail = compact(self.raw_head), compact(self.raw_tail)
 
     def fits(self, url_filter: Callable[..., str], values: dict[str, Any]) -> bool:
         """Whether the template's URLs print the same from this page."""
@@ -51,6 +91,10 @@ class Skeletons:
         self.frames: dict[Shape, list[Frame]] = {}
         self.of_folder: dict[tuple[str, Shape], Frame] = {}
         self.in_nav: set[str] | None = None
+        # The frames of the pages rendered so far, by what a page written without the theme can tell of
+        # its shape (key()): fill() finds a frame for such a page among them.
+        self.by_key: dict[Shape, list[Frame]] = {}
+        self.of_key_folder: dict[tuple[str, Shape], Frame] = {}
 
     def _shareable(self, page: Page, values: dict[str, Any]) -> bool:
         """A page in the nav marks itself active there; a page's own table of contents is its own,
@@ -75,8 +119,33 @@ class Skeletons:
                 frame = self._frame(page, values)
                 self.frames.setdefault(shape, []).append(frame)
             self.of_folder[folder] = frame
-        title = page.meta["title"]
-        return str(frame.head.replace(TITLE_MARK, title) + page.content + frame.tail.replace(TITLE_MARK, title))
+        key = self.key(page.url, page.meta, page.content or "", [anchor.id for anchor in page.toc or []])
+        if frame not in self.by_key.setdefault(key, []):
+            self.by_key[key].append(frame)
+        return fill(frame, page.meta["title"], page.content)
+
+    @staticmethod
+    def key(url: str, meta: dict[str, Any], content: str, toc_ids: list[str]) -> Shape:
+        """What a frame depends on, as far as a page tells it without the template's context: the depth of
+        its URL (which sets base_url and the relative URLs of styles and scripts), its metadata but title
+        and tags, whether the article has an <h1>, the toc's anchors. Pages of one key whose URLs also
+        print the same (Frame.fits) share a frame."""
+        return (url.count("/"), json.dumps({k: v for k, v in meta.items() if k not in ("title", "tags")},
+                                           sort_keys=True, default=str), "<h1" in content, tuple(toc_ids))
+
+    def fill_page(self, url: str, meta: dict[str, Any], content: str, toc_ids: list[str]) -> str | None:
+        """A page written without the theme (kb_mkdocs.events writes record pages so): the frame of a page
+        rendered in this build that has its key and prints the same URLs from its folder; None if none does."""
+        key = self.key(url, meta, content, toc_ids)
+        folder = (posixpath.dirname(url.rstrip("/")), key)
+        frame = self.of_key_folder.get(folder)
+        if frame is None:
+            values = {"page": _Located(url), "base_url": ""}
+            frame = next((f for f in self.by_key.get(key, []) if f.fits(self.url_filter, values)), None)
+            if frame is None:
+                return None
+            self.of_key_folder[folder] = frame
+        return fill(frame, meta["title"], content)
 
     @staticmethod
     def _shape(page: Page, values: dict[str, Any]) -> Shape:

@@ -78,6 +78,7 @@ class Corpus:
     _negatives: Mapping[tuple[str, str], tuple[Entry, ...]] = field(init=False)  # (subject, document) → entries
     _units_of_region: Mapping[str, Mapping[str, Entry]] = field(init=False)
     _children: Mapping[str, tuple[Entry, ...]] = field(init=False)  # parent id → entries shown on its page
+    _any_keyword: re.Pattern[str] | None = field(init=False)  # any tag's keyword
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -102,6 +103,8 @@ class Corpus:
         put("by_kind", _frozen({k: tuple(v) for k, v in by_kind.items()}))
         put("by_list", _frozen({k: tuple(v) for k, v in by_list.items()}))
         put("_children", _frozen({k: tuple(v) for k, v in children.items()}))
+        keywords = sorted({k for t in self.tags for k in t.keywords}, key=len, reverse=True)
+        put("_any_keyword", re.compile("|".join(map(re.escape, keywords))) if keywords else None)
         put("_negatives", _frozen({k: tuple(v) for k, v in negatives.items()}))
         put("units_by_name", _frozen(units))
         of_region: dict[str, dict[str, Entry]] = {}
@@ -200,6 +203,8 @@ class Corpus:
 
     def tags_of(self, entry_id: str) -> list[str]:
         text = self.entries[entry_id].text
+        if self._any_keyword is None or not self._any_keyword.search(text):  # most records: one search
+            return []
         return [t.name for t in self.tags if any(k in text for k in t.keywords)]
 
     def counts(self) -> dict[str, int]:

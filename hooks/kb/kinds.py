@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -292,10 +293,33 @@ def _case_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
 
 # --- page context: what a record's template gets besides e (the entry), r (its record) and links ----
 
-def _neighbours(items: list[Entry], entry: Entry) -> tuple[Entry | None, Entry | None]:
-    same = [e for e in items if e.kind == entry.kind]
-    i = same.index(entry)
-    return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
+def _neighbours(corpus: Corpus, entry: Entry) -> tuple[Entry | None, Entry | None]:
+    """The items of the same kind before and after this one in its list."""
+    return _neighbours_in(corpus).get(entry.id, (None, None))
+
+
+@lru_cache(maxsize=2)  # per corpus (hashed by identity): one pass over every list, not one per item
+def _neighbours_in(corpus: Corpus) -> dict[str, tuple[Entry | None, Entry | None]]:
+    out: dict[str, tuple[Entry | None, Entry | None]] = {}
+    for items in corpus.by_list.values():
+        for kind in {e.kind for e in items}:
+            same = [e for e in items if e.kind == kind]
+            for i, e in enumerate(same):
+                out[e.id] = (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
+    return out
+
+
+@lru_cache(maxsize=2)
+def _negatives_by_document(corpus: Corpus) -> dict[str, list[Entry]]:
+    out: dict[str, list[Entry]] = {}
+    for e in corpus.of_kind("negative"):
+        out.setdefault(e.record.source.document, []).append(e)
+    return out
+
+
+@lru_cache(maxsize=2)
+def _national_plans(corpus: Corpus) -> tuple[str, ...]:
+    return tuple(d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案")
 
 
 def attachment_title(doc: Entry, list_id: str) -> str:
@@ -309,18 +333,18 @@ def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     doc = corpus.document(list_id)
     related_ids = {x.id for x in corpus.related(e.id)}
     # The prohibitions that bind this task: its own list's and the national plan's, same subject.
-    scope = [list_id] + [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+    scope = [list_id, *_national_plans(corpus)]
     return {"section": next(s for s in doc.sections if s.number == e.record.section),
             "units": corpus.units_of_task(e.id),
             "same_subject_negatives": [n for n in corpus.negatives_of_subjects(e.subjects, scope)
                                        if n.id not in related_ids],
-            "neighbours": _neighbours(corpus.items_of_list(list_id), e)}
+            "neighbours": _neighbours(corpus, e)}
 
 
 def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Context:
     items = corpus.items_of_list(doc.id)
     return {"doc": doc, "d": doc.record, "items": items,
-            "negatives": [e for e in corpus.of_kind("negative") if e.record.source.document == doc.id],
+            "negatives": _negatives_by_document(corpus).get(doc.id, []),
             "cases": [e for e in corpus.of_kind("case") if e.record.document == doc.id],
             "forms": {e.id: e for e in corpus.of_kind("form")},
             "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)}
@@ -328,7 +352,7 @@ def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Cont
 
 def _project_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     list_id = e.list or ""
-    return {"neighbours": _neighbours(corpus.items_of_list(list_id), e),
+    return {"neighbours": _neighbours(corpus, e),
             "list_title": attachment_title(corpus[list_id], list_id)}
 
 
@@ -344,10 +368,27 @@ def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
 
 
 def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
-    names = [e.record.term, *e.record.aliases]
-    kinds = {k.name for k in KINDS.values() if k.uses_terms}
-    uses = [x for x in corpus.entries.values() if x.kind in kinds and any(n in x.text for n in names)]
+    uses = _term_uses(corpus).get(e.id, [])
     return {"docs": [corpus[d] for d in e.record.sources], "uses": uses[:TERM_USES_SHOWN], "uses_total": len(uses)}
+
+
+@lru_cache(maxsize=2)
+def _term_uses(corpus: Corpus) -> dict[str, list[Entry]]:
+    """Term id → the records (of the kinds that use terms) whose text holds the term or an alias, in corpus
+    order. One pass: a record no name occurs in is passed over after one search for any of them."""
+    names = {t.id: [t.record.term, *t.record.aliases] for t in corpus.of_kind("term")}
+    spellings = sorted({n for ns in names.values() for n in ns}, key=len, reverse=True)
+    if not spellings:
+        return {}
+    anywhere = re.compile("|".join(re.escape(n) for n in spellings))
+    kinds = {k.name for k in KINDS.values() if k.uses_terms}
+    out: dict[str, list[Entry]] = {}
+    for x in corpus.entries.values():
+        if x.kind in kinds and anywhere.search(x.text):
+            for term_id, ns in names.items():
+                if any(n in x.text for n in ns):
+                    out.setdefault(term_id, []).append(x)
+    return out
 
 
 def downloads_with_sizes(entry: Entry, sizes: dict[str, int]) -> list[dict[str, str]]:

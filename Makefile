@@ -36,10 +36,11 @@ $(VENV)/.lintdeps: $(VENV)/.runtime requirements-lint.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-lint.txt
 	touch $@
 
-## serve: build the site and serve it on http://127.0.0.1:8000 (rebuilds on edits; with bad data it keeps
-## serving the last good pages and lists the problems on every page, see hooks/kb_serve.py)
+## serve: build the site and serve it on http://127.0.0.1:8000 (rebuilds on edits, only the pages an edit
+## changed: --dirty keeps the others, see hooks/kb_mkdocs/incremental.py; with bad data it keeps serving the
+## last good pages and lists the problems on every page, see hooks/kb_mkdocs/serve.py)
 serve: $(VENV)/.runtime
-	$(MKDOCS) serve --strict -a 127.0.0.1:8000
+	$(MKDOCS) serve --strict --dirty -a 127.0.0.1:8000
 
 ## build: the offline edition first, then the site (which offers it); one build at a time (a second
 ## waits), site/ swapped atomically only on success (hooks/kb_build.py says how and why)

@@ -55,7 +55,8 @@ def serve_reload_seconds(data: Path, work: Path, task_file: str = "tasks/taoyuan
     port = _free_port()
     env = {**os.environ, "KB_DATA": str(copy), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0",
            "PYTHONPATH": str(ROOT / "hooks")}
-    proc = subprocess.Popen([MKDOCS, "serve", "--strict", "-a", f"127.0.0.1:{port}", "-w", str(copy)],
+    # As `make serve` runs it: --dirty keeps the pages a save did not change (hooks/kb_mkdocs/incremental.py).
+    proc = subprocess.Popen([MKDOCS, "serve", "--strict", "--dirty", "-a", f"127.0.0.1:{port}", "-w", str(copy)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/{task_url}"
     try:

@@ -1,6 +1,7 @@
 """The file mkdocs.yml names under `hooks:`. MkDocs calls the on_* functions of this module;
 they are the adapter's (hooks/kb_mkdocs/events.py). Leaving MkDocs means replacing kb_mkdocs."""
 from kb_mkdocs.events import (  # noqa: F401
+    on_build_error,
     on_config,
     on_env,
     on_files,

@@ -96,7 +96,7 @@ def serving(data: Path, work: Path):
            "PYTHONPATH": str(ROOT / "hooks")}
     log = work / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "-a", f"127.0.0.1:{port}", "-w", str(data)],
+        proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "--dirty", "-a", f"127.0.0.1:{port}", "-w", str(data)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         yield Server(f"http://127.0.0.1:{port}/", proc, log)
@@ -189,3 +189,50 @@ def test_build_with_bad_data_stops_with_the_problems(tmp_path):
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert all(line in result.stderr.splitlines() for line in _problems(data))
     assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
+    """hooks/kb_mkdocs/incremental.py: after edits of several kinds (a task's text, a unit's name and the
+    tasks naming it, a negative's subjects, a project removed), a rebuild that writes only the pages that
+    changed leaves the served folder byte for byte as a full build of the edited data."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    served = tmp_path / "served"
+    env = {**os.environ, "KB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0",
+           "PYTHONPATH": str(ROOT / "hooks")}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "incremental_build.py"), str(served)], cwd=ROOT,
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def rebuild() -> None:
+        proc.stdin.write("build\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        assert line.strip() == "built", proc.stderr.read()[-3000:]
+
+    try:
+        rebuild()
+        first = {p: p.read_bytes() for p in served.rglob("*") if p.is_file()}
+        time.sleep(0.05)
+        _edit(data / "tasks" / "taoyuan-2022.yml", "建立日常参与", "建立日常参与（编辑）")
+        _edit(data / "units" / "taoyuan.yml", "name: 县财政局", "name: 县财政局二")  # and every task naming it
+        tasks = data / "tasks" / "taoyuan-2022.yml"
+        tasks.write_text(tasks.read_text(encoding="utf-8").replace("县财政局", "县财政局二"), encoding="utf-8")
+        _edit(data / "negative.yml", "subjects: [学生]", "subjects: [教师]")
+        projects = data / "projects" / "hubei-2024.yml"
+        text = projects.read_text(encoding="utf-8")
+        last = text.rindex("\n  - number:")
+        projects.write_text(text[:last + 1], encoding="utf-8")
+        rebuild()
+        changed = [p for p in served.rglob("*") if p.is_file() and first.get(p) != p.read_bytes()]
+        assert 0 < len(changed) < len(first) / 2  # not everything was written again
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    full = tmp_path / "full"
+    result = build_site(full, KB_DATA=str(data))
+    assert result.returncode == 0, result.stderr
+    ours = sorted(str(p.relative_to(served)) for p in served.rglob("*") if p.is_file())
+    theirs = sorted(str(p.relative_to(full)) for p in full.rglob("*") if p.is_file())
+    assert ours == theirs
+    different = [p for p in ours if p != "sitemap.xml.gz" and (served / p).read_bytes() != (full / p).read_bytes()]
+    assert different == []

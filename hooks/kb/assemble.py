@@ -16,7 +16,7 @@ from .corpus import Corpus, Entry
 from .kinds import KINDS, Building
 from .load import MAX_FILE_BYTES, DataError, Problem
 from .models import FORBIDDEN_IN_TEXT, char_name
-from .validate import Loaded, load_records
+from .validate import LoadCache, Loaded, load_records
 
 
 def read_source(data_dir: Path, name: str) -> tuple[str, str | None]:
@@ -59,17 +59,21 @@ def build_entries(loaded: Loaded, building: Building) -> Iterator[Entry | Proble
                 yield item
 
 
-def assemble(data_dir: Path, root: Path | None = None) -> tuple[Corpus, list[Problem]]:
-    """The corpus and every problem found on the way, in file order (the corpus holds what passed)."""
+def assemble(data_dir: Path, root: Path | None = None, cache: LoadCache | None = None,
+             previous: Corpus | None = None) -> tuple[Corpus, list[Problem]]:
+    """The corpus and every problem found on the way, in file order (the corpus holds what passed).
+    `cache` keeps files that did not change from being read again; an entry equal to one of the
+    `previous` corpus is that entry (the same object), so what depends on it compares in no time."""
     data_dir = Path(data_dir)
-    loaded, problems = load_records(data_dir, root)
+    loaded, problems = load_records(data_dir, root, cache)
     building = Building(loaded, data_dir, lambda name: read_source(data_dir, name))
     entries: dict[str, Entry] = {}
     for item in build_entries(loaded, building):
         if isinstance(item, Problem):
             problems.append(item)
         else:
-            entries[item.id] = item
+            old = previous.entries.get(item.id) if previous is not None else None
+            entries[item.id] = old if old is not None and old == item else item
     corpus = Corpus(entries, links=tuple(checks.valid_links(entries, loaded)),
                     tags=tuple(t for t, _, _ in loaded.of("tags")), sources=building.sources,
                     search_aliases=tuple(a for f, _, _ in loaded.of("search") for a in f.aliases))
@@ -78,8 +82,9 @@ def assemble(data_dir: Path, root: Path | None = None) -> tuple[Corpus, list[Pro
     return corpus, sorted(problems, key=lambda p: (p.file, p.line))
 
 
-def load_corpus(data_dir: Path, root: Path | None = None) -> Corpus:
-    corpus, problems = assemble(data_dir, root)
+def load_corpus(data_dir: Path, root: Path | None = None, cache: LoadCache | None = None,
+                previous: Corpus | None = None) -> Corpus:
+    corpus, problems = assemble(data_dir, root, cache, previous)
     if problems:
         raise DataError(problems)
     return corpus

@@ -34,6 +34,8 @@ def _not_blank(value: str) -> str:
 
 
 def _balanced_restorations(value: str) -> str:
+    if RESTORE_OPEN not in value and RESTORE_CLOSE not in value:
+        return value
     depth = 0
     for ch in value:
         if ch == RESTORE_OPEN:

@@ -20,6 +20,7 @@ from .glossary import Glossary
 from .pages import Page, all_pages
 from .render import render_body, toc_tokens
 from .search import aggregate_pages, index_files
+from .validate import LoadCache
 
 T = TypeVar("T")
 
@@ -51,6 +52,8 @@ class Started:
     later: list[Page]
     ready: dict[str, bytes]
     pending: list[Forked]
+    every: list[Page] = field(default_factory=list)      # every page of the site, rendered or not
+    background: list[Forked] = field(default_factory=list)  # files written by forked processes, not awaited
 
     def files(self) -> dict[str, bytes]:
         out = dict(self.ready)
@@ -60,9 +63,21 @@ class Started:
         return out
 
     def cancel(self) -> None:
-        for work in self.pending:
+        for work in self.pending + self.background:
             work.cancel()
-        self.pending = []
+        self.pending = self.background = []
+
+
+def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
+    """Make files and write them under folder, each replaced whole (a reader never sees half a file)."""
+    files = make(*args)
+    for path, content in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.kb-new")
+        temp.write_bytes(content)
+        temp.replace(target)
+    return len(files)
 
 
 @dataclass
@@ -71,8 +86,11 @@ class Site:
     glossary: Glossary
 
     @classmethod
-    def load(cls, data_dir: Path, root: Path | None = None) -> Site:
-        corpus = load_corpus(data_dir, root)
+    def load(cls, data_dir: Path, root: Path | None = None, cache: LoadCache | None = None,
+             previous: Site | None = None) -> Site:
+        """The site of a data folder; `cache` and `previous` (kb.assemble.assemble) make a reload under
+        `make serve` cost what changed."""
+        corpus = load_corpus(data_dir, root, cache, previous.corpus if previous else None)
         return cls(corpus, Glossary(corpus))
 
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:
@@ -81,27 +99,37 @@ class Site:
         return Built(started.pages, started.files())
 
     def start(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
-              later: Callable[[Page], bool] | None = None) -> Started:
-        """Every page rendered, but those `later` picks, which are left for render_each; the search index
-        and the open data are made in forked processes (the other core) meanwhile."""
+              later: Callable[[Page], bool] | None = None, wanted: Callable[[Page], bool] | None = None,
+              write_to: Path | None = None) -> Started:
+        """Every page rendered, but those `later` picks, which are left for render_each, and those `wanted`
+        refuses (a rebuild under `make serve` leaves the pages that did not change as they are); the search
+        index and the open data are made in forked processes (the other core) meanwhile, or, with
+        `write_to`, written into that folder by them while the build goes on without waiting."""
         downloads = {**self.download_files(), **(extra or {})}
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()})
-        pending = [Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)]
+        pending: list[Forked] = []
+        background: list[Forked] = []
+        index = (index_files, self.corpus, dir_urls, aggregate_pages(pages))
+        if write_to is not None:
+            background = [Forked(_write_files, write_to, *index, nice=5),
+                          Forked(_write_files, write_to, export_files, self.corpus, nice=5)]
+        else:
+            pending.append(Forked(*index, nice=5))
         try:
-            if later is None:
-                now, left = pages, []
-            else:
-                now, left = [p for p in pages if not later(p)], [p for p in pages if later(p)]
+            chosen = pages if wanted is None else [p for p in pages if wanted(p)]
+            flags = [later(p) if later is not None else False for p in chosen]
+            now = [p for p, f in zip(chosen, flags) if not f]
+            left = [p for p, f in zip(chosen, flags) if f]
             rendered = self.render_pages(now, dir_urls)
-            if later is not None:  # the open data while the adapter renders the theme's pages
+            if write_to is None and later is not None:  # the open data while the adapter renders the theme's pages
                 pending.append(Forked(export_files, self.corpus))
-            else:
+            elif write_to is None:
                 downloads.update(export_files(self.corpus))
         except BaseException:
-            for work in pending:
+            for work in pending + background:
                 work.cancel()
             raise
-        return Started(rendered, left, downloads, pending)
+        return Started(rendered, left, downloads, pending, pages, background)
 
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""

@@ -246,72 +246,107 @@ def data_files(data_dir: Path) -> list[Path]:
                   and p.relative_to(data_dir).parts[0] not in NOT_DATA)
 
 
-def load_records(data_dir: Path, root: Path | None = None) -> tuple[Loaded, list[Problem]]:
-    """Parse and type-check every data file under data_dir."""
+# What one file contributed (kb.validate.load_records keeps these between builds under `make serve`).
+FileLoad = tuple[Loaded, list[Problem]]
+LoadCache = dict[Path, tuple[tuple[int, int, int], FileLoad]]  # path → ((mtime_ns, ctime_ns, size), its load)
+
+
+def load_records(data_dir: Path, root: Path | None = None,
+                 cache: LoadCache | None = None) -> tuple[Loaded, list[Problem]]:
+    """Parse and type-check every data file under data_dir. With a cache (`make serve` keeps one), a file
+    whose modification time, change time and size are as when it was read last is not read again."""
     root = root or data_dir.parent
     loaded = Loaded()
     problems: list[Problem] = []
+    data_root = data_dir.resolve()
+    seen: set[Path] = set()
     for path in data_files(data_dir):
-        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        if not path.resolve().is_relative_to(data_dir.resolve()):
-            problems.append(Problem(shown, 1, "file", "is a link to a file outside data/; copy the file into "
-                                    "data/ instead"))
-            continue
-        kind = _kind_of(path, data_dir)
-        if kind is None:
-            where = ", ".join((f"{name}*.yml" if name.endswith("/") else name) for name in data_locations())
-            problems.append(Problem(shown, 1, "file", f"is not a known data file; data files are {where}"))
-            continue
-        value, found = parse_yaml(path, shown)
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+        hit = cache.get(path) if cache is not None else None
+        if hit is not None and hit[0] == stamp:
+            one = hit[1]
+        else:
+            one = _load_file(path, data_dir, data_root, root)
+            if cache is not None:
+                cache[path] = (stamp, one)
+        seen.add(path)
+        part, found = one
         problems += found
-        if value is None:
-            loaded.failed_refs |= declared_refs(path.read_bytes())
+        for kind, rows in part.by_kind.items():
+            loaded.by_kind.setdefault(kind, []).extend(rows)
+        loaded.broken_kinds |= part.broken_kinds
+        loaded.failed_refs |= part.failed_refs
+    if cache is not None:
+        for gone in set(cache) - seen:
+            del cache[gone]
+    return loaded, problems
+
+
+def _load_file(path: Path, data_dir: Path, data_root: Path, root: Path) -> FileLoad:
+    """One data file's records (those that passed their model) and problems."""
+    loaded = Loaded()
+    problems: list[Problem] = []
+    shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    if not path.resolve().is_relative_to(data_root):
+        problems.append(Problem(shown, 1, "file", "is a link to a file outside data/; copy the file into "
+                                "data/ instead"))
+        return loaded, problems
+    kind = _kind_of(path, data_dir)
+    if kind is None:
+        where = ", ".join((f"{name}*.yml" if name.endswith("/") else name) for name in data_locations())
+        problems.append(Problem(shown, 1, "file", f"is not a known data file; data files are {where}"))
+        return loaded, problems
+    value, found = parse_yaml(path, shown)
+    problems += found
+    if value is None:
+        loaded.failed_refs |= declared_refs(path.read_bytes())
+        return loaded, problems
+    file_model, key, model = FILE_KINDS[kind]
+    if not isinstance(value, LineDict):
+        problems.append(Problem(shown, 1, "file", f"must be a mapping with a '{key}:' list at the top"))
+        loaded.broken_kinds.add(kind)
+        return loaded, problems
+    top_where = Where(shown, value.line, value)
+    if key is None:
+        record, found = _validate_record(kind, file_model, value, top_where, "file")
+        problems += found
+        if record is not None:
+            loaded.add(kind, record, top_where, {})
+        return loaded, problems
+    # Check the file's own fields with the records left out, then each record alone,
+    # so one bad record does not hide the others.
+    head, head_problems = _validate_record(kind, file_model, {**value, key: []}, top_where, "file")
+    problems += head_problems
+    records = value.get(key)
+    if key not in value:
+        problems.append(Problem(shown, value.line, "file", f"has no '{key}:' list; add it"))
+        loaded.broken_kinds.add(kind)
+        return loaded, problems
+    if not isinstance(records, LineList):
+        problems.append(Problem(shown, value.line_of(key), "file", f"'{key}' must be a list of records"))
+        loaded.broken_kinds.add(kind)
+        return loaded, problems
+    context = {k: v for k, v in value.items() if k != key} if head is not None else None
+    if context is None:
+        loaded.broken_kinds.add(kind)
+        return loaded, problems
+    for index, raw in enumerate(records):
+        line = records.line_of(index)
+        label = record_label(kind, raw)
+        if not isinstance(raw, LineDict):
+            problems.append(Problem(shown, line, label, "must be a mapping of fields (key: value)"))
             continue
-        file_model, key, model = FILE_KINDS[kind]
-        if not isinstance(value, LineDict):
-            problems.append(Problem(shown, 1, "file", f"must be a mapping with a '{key}:' list at the top"))
-            loaded.broken_kinds.add(kind)
-            continue
-        top_where = Where(shown, value.line, value)
-        if key is None:
-            record, found = _validate_record(kind, file_model, value, top_where, "file")
-            problems += found
-            if record is not None:
-                loaded.add(kind, record, top_where, {})
-            continue
-        # Check the file's own fields with the records left out, then each record alone,
-        # so one bad record does not hide the others.
-        head, head_problems = _validate_record(kind, file_model, {**value, key: []}, top_where, "file")
-        problems += head_problems
-        records = value.get(key)
-        if key not in value:
-            problems.append(Problem(shown, value.line, "file", f"has no '{key}:' list; add it"))
-            loaded.broken_kinds.add(kind)
-            continue
-        if not isinstance(records, LineList):
-            problems.append(Problem(shown, value.line_of(key), "file", f"'{key}' must be a list of records"))
-            loaded.broken_kinds.add(kind)
-            continue
-        context = {k: v for k, v in value.items() if k != key} if head is not None else None
-        if context is None:
-            loaded.broken_kinds.add(kind)
-            continue
-        for index, raw in enumerate(records):
-            line = records.line_of(index)
-            label = record_label(kind, raw)
-            if not isinstance(raw, LineDict):
-                problems.append(Problem(shown, line, label, "must be a mapping of fields (key: value)"))
-                continue
-            record, found = _validate_record(kind, model, raw, Where(shown, line, raw), label)
-            problems += found
-            if record is not None:
-                loaded.add(kind, record, Where(shown, line, raw), context)
-            else:
-                for ref_key in ("id", "name"):
-                    if isinstance(raw.get(ref_key), str):
-                        loaded.failed_refs.add(raw[ref_key])
-                if "number" in raw and isinstance(context.get("list"), str):
-                    loaded.failed_refs.add(f"{context['list']}/{raw['number']}")
-                if kind == "cases" and isinstance(raw.get("id"), str):
-                    loaded.failed_refs.add(raw["id"] + "/*")
+        record, found = _validate_record(kind, model, raw, Where(shown, line, raw), label)
+        problems += found
+        if record is not None:
+            loaded.add(kind, record, Where(shown, line, raw), context)
+        else:
+            for ref_key in ("id", "name"):
+                if isinstance(raw.get(ref_key), str):
+                    loaded.failed_refs.add(raw[ref_key])
+            if "number" in raw and isinstance(context.get("list"), str):
+                loaded.failed_refs.add(f"{context['list']}/{raw['number']}")
+            if kind == "cases" and isinstance(raw.get("id"), str):
+                loaded.failed_refs.add(raw["id"] + "/*")
     return loaded, problems

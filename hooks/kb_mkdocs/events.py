@@ -30,6 +30,8 @@ from kb.site import RenderedPage, Site, Started
 from . import serve
 from .frames import CONTENT_MARK, TITLE_MARK, Skeletons, compact_page
 from .frames import TEMPLATE as FRAMED_TEMPLATE
+from . import incremental
+from .incremental import Incremental
 
 _site: Site | None = None      # None only while serving data that has never loaded
 _pages: dict[str, RenderedPage] = {}   # this build's rendered pages, by docs path
@@ -37,6 +39,9 @@ _serving = serve.Serving()
 _banner = ""                   # the problems banner of this build ("" when the data loaded)
 _started: Started | None = None  # this build's pages and files left for on_post_build
 _skeletons: Skeletons | None = None
+_root = Path(".")
+_incremental = Incremental()     # under `mkdocs serve`: what the last build wrote, the data files read
+_background: list[Any] = []      # forked work of the last build still writing files (serve: the search index)
 # KB_SKELETON=0 renders every page through the full theme template (the test compares both).
 _FRAMES = os.environ.get("KB_SKELETON", "1") != "0"
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
@@ -57,6 +62,8 @@ def page_meta(page: RenderedPage) -> dict[str, Any]:
 
 def on_startup(command: str, dirty: bool) -> None:
     _serving.active = command == "serve"
+    if _serving.active and dirty:
+        incremental.quiet_dirty_warning()
 
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
@@ -65,10 +72,14 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
 
 
 def on_config(config: Any) -> Any:
-    global _site
-    root = Path(config.config_file_path).resolve().parent
+    global _site, _root
+    _root = root = Path(config.config_file_path).resolve().parent
     data = Path(os.environ.get("KB_DATA", root / "data"))  # tests and the benchmark build other data sets
-    _site = _serving.load(lambda: Site.load(data, data.parent))
+    if _serving.active:  # reread only the files that changed; unchanged records stay the same objects
+        previous = _site
+        _site = _serving.load(lambda: Site.load(data, data.parent, _incremental.cache, previous))
+    else:
+        _site = _serving.load(lambda: Site.load(data, data.parent))
     if _site is None:
         config.nav = None  # the nav names generated pages; the problems page is the one page
     return config
@@ -81,11 +92,18 @@ def on_files(files: Any, config: Any) -> Any:
     # The offline edition's zip, when `make build` made one first (KB_OFFLINE_ZIP=path).
     offline = os.environ.get("KB_OFFLINE_ZIP")
     extra = {OFFLINE_ZIP: Path(offline).read_bytes()} if offline and Path(offline).is_file() else {}
+    global _background
     if _started is not None:  # a build that failed half-way (serve) left its forked work
         _started.cancel()
+    for work in _background:  # the last build's search index, still being written: this build writes it anew
+        work.cancel()
+    _background = []
+    # Under `mkdocs serve --dirty`, only the pages that changed (incremental.py); else every page.
+    wanted = _incremental.plan(config, _root, _serving.problems) if _serving.active and _FRAMES else None
     # With frames, record pages are written by on_post_build into their theme frame (write_later); MkDocs
     # renders the rest, and of the record pages one of each template and folder depth, which makes the frame.
-    _started = _site.start(config.use_directory_urls, extra, later=write_later() if _FRAMES else None)
+    _started = _site.start(config.use_directory_urls, extra, later=write_later() if _FRAMES else None,
+                           wanted=wanted, write_to=Path(config.site_dir) if wanted is not None else None)
     _pages.clear()
     contents: dict[str, str | bytes] = {}
     for page in _started.pages:
@@ -124,9 +142,12 @@ def on_post_build(config: Any) -> None:
     started, _started = _started, None
     if started is None:
         return
+    global _background
     site_dir = Path(config.site_dir)
+    probe = None
     try:
         if started.later:
+            probe = site_dir / _dest(started.later[0].path, config.use_directory_urls)
             assert _skeletons is not None and _site is not None
             write = functools.partial(_write_framed, _skeletons, site_dir, config.use_directory_urls, _banner)
             unframed = _site.render_each(started.later, write, config.use_directory_urls)
@@ -136,8 +157,26 @@ def on_post_build(config: Any) -> None:
                                   "their kind (or build with KB_SKELETON=0)")
         for path, content in started.files().items():
             _write(site_dir / path, content)
+        if _serving.active:
+            _incremental.remember(config, _root, _serving.problems, started, probe)
+        _background, started.background = started.background, []
     finally:
         started.cancel()
+
+
+def on_build_error(error: Exception) -> None:
+    """A build that failed: its forked work stops, and the next build under serve is a full one."""
+    global _started
+    if _started is not None:
+        _started.cancel()
+        _started = None
+    _incremental.forget()
+
+
+def _dest(path: str, dir_urls: bool) -> str:
+    """Where MkDocs writes a page of this docs path."""
+    url = site_url(path, dir_urls)
+    return url + "index.html" if not url or url.endswith("/") else url
 
 
 def _write_framed(skeletons: Skeletons, site_dir: Path, dir_urls: bool, banner: str, ready: RenderedPage) -> str | None:
@@ -148,8 +187,8 @@ def _write_framed(skeletons: Skeletons, site_dir: Path, dir_urls: bool, banner: 
     html = skeletons.fill_page(url, meta, ready.html, [t["id"] for t in ready.toc])
     if html is None:
         return ready.path
-    dest = url + "index.html" if not url or url.endswith("/") else url
-    _write(site_dir / dest, serve.with_banner(html, banner).encode("utf-8", errors="xmlcharrefreplace"))
+    html = serve.with_banner(html, banner)
+    _write(site_dir / _dest(ready.path, dir_urls), html.encode("utf-8", errors="xmlcharrefreplace"))
     return None
 
 

@@ -96,8 +96,8 @@ def serving(data: Path, work: Path):
            "PYTHONPATH": str(ROOT / "hooks")}
     log = work / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "--dirty", "-a", f"127.0.0.1:{port}", "-w", str(data)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([str(MKDOCS), "serve", "--strict", "--dirty", "-a", f"127.0.0.1:{port}",
+                                 "-w", str(data)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         yield Server(f"http://127.0.0.1:{port}/", proc, log)
         assert "Traceback" not in log.read_text(encoding="utf-8")

@@ -27,10 +27,9 @@ from kb.pages import Page as KbPage
 from kb.routes import OFFLINE_ZIP, site_url
 from kb.site import RenderedPage, Site, Started
 
-from . import serve
+from . import incremental, serve
 from .frames import CONTENT_MARK, TITLE_MARK, Skeletons, compact_page
 from .frames import TEMPLATE as FRAMED_TEMPLATE
-from . import incremental
 from .incremental import Incremental
 
 _site: Site | None = None      # None only while serving data that has never loaded

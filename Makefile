@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/hooks
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve build offline bench validate stats schema lint site-digest test system-deps clean
+.PHONY: serve build offline bench bench-national validate stats schema lint site-digest test system-deps clean
 
 # Debian packages the tests drive: Chromium (browser tests), LibreOffice and poppler
 # (the generated .docx/.xlsx must render), CJK fonts (screenshots and PDFs show Chinese), nginx (publishing).
@@ -65,6 +65,11 @@ schema: $(VENV)/.runtime
 ## bench: build at N = real, 1,000 and 10,000 records against stock Material; writes docs/performance.md
 bench: $(VENV)/.testdeps system-deps
 	$(PY) bench/run.py
+
+## bench-national: 200,000 records (issue 17): generate, build, measure pages, first loads in Chromium and a
+## `make serve` edit; ends with one line `bench-national: n=… build_s=… rss_mb=… …` (takes a while)
+bench-national: $(VENV)/.testdeps system-deps
+	$(PY) bench/national.py
 
 ## system-deps: install the Debian packages above, only those missing
 system-deps:

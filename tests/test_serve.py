@@ -236,3 +236,21 @@ def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
     assert ours == theirs
     different = [p for p in ours if p != "sitemap.xml.gz" and (served / p).read_bytes() != (full / p).read_bytes()]
     assert different == []
+
+
+def test_a_changed_task_touches_its_neighbours_units_and_list_only(tmp_path):
+    """kb.changes.affected: which records' pages a rebuild makes again, for the edits it follows."""
+    from kb.changes import affected
+    old = load_corpus(ROOT / "data", ROOT)
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    _edit(data / "tasks" / "taoyuan-2022.yml", "建立日常参与", "建立日常参与（编辑）")
+    new = load_corpus(data, tmp_path, previous=old)
+    touched = affected(old, new)
+    assert touched is not None
+    task = next(e for e in new.of_kind("task") if "建立日常参与（编辑）" in e.text)
+    assert task.id in touched and all(u.id in touched for u in new.units_of_task(task.id))
+    assert len(touched) < len(new.entries) / 2  # its list, its units, what links to it: not everything
+    # A document reaches too many pages to follow: every page is made again.
+    _edit(data / "documents.yml", "summary: ", "summary: （编辑）")
+    assert affected(old, load_corpus(data, tmp_path, previous=old)) is None

@@ -134,33 +134,46 @@ def original_blocks(lines: list[str], tasks: dict[int | None, Entry]) -> list[di
     return blocks
 
 
-def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]:
-    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes."""
+# A page made before, if it is still what the records it shows would make (`make serve`): docs path and the
+# ids of those records → the page, or None to make it anew (kb.changes.reuse).
+Reuse = Callable[[str, Iterable[str]], "Page | None"]
+
+
+def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, reuse: Reuse | None = None) -> list[Page]:
+    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes. With `reuse`,
+    the record pages and 原文 pages of records that did not change are the pages made before."""
     sizes = sizes or {}
+    again: Reuse = reuse or (lambda path, ids: None)
     pages = [home_page(corpus)]
     for s in SUBJECTS:
         pages += hub_pages(corpus, s)
     pages += paginated(Page(routes.index_path("document"), "documents.html", "政策文件",
                             {"documents": corpus.of_kind("document")}), "documents")
     for doc in corpus.of_kind("document"):
+        items = corpus.items_of_list(doc.id)
+        old = again(routes.original_path(doc.id), [doc.id, *(e.id for e in items)])
+        if old is not None:
+            pages.append(old)
+            continue
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
-        numbered = {e.number: e for e in corpus.items_of_list(doc.id) if e.kind == "task"}
+        numbered = {e.number: e for e in items if e.kind == "task"}
         pages.append(Page(routes.original_path(doc.id), "original.html", f"原文：{doc.record.short_title}",
                           {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
-        if tasks:
-            pages.append(task_list_page(corpus, doc, tasks))
+        if tasks:  # a list of thousands of items is split into pages like the other listings
+            pages += paginated(task_list_page(corpus, doc, tasks), "rows")
         if projects:
-            pages.append(project_list_page(doc, projects))
+            pages += paginated(project_list_page(doc, projects), "projects")
     pages += paginated(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
                             {"lists": _lists_of(corpus, "task")}), "lists")
     pages += paginated(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
                             {"lists": _lists_of(corpus, "project")}), "lists")
     for kind in KINDS.values():
         if kind.template:
-            pages += [record_page(corpus, entry, sizes) for entry in corpus.of_kind(kind.name)]
+            for entry in corpus.of_kind(kind.name):
+                pages.append(again(routes.page_path(entry), [entry.id]) or record_page(corpus, entry, sizes))
     pages.append(Page(routes.index_path("case"), "cases.html", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))

@@ -17,7 +17,7 @@ from .downloads import BUILDERS, downloads_of
 from .export import export_files
 from .forked import Forked
 from .glossary import Glossary
-from .pages import Page, all_pages
+from .pages import Page, Reuse, all_pages
 from .render import render_body, toc_tokens
 from .search import aggregate_pages, index_files
 from .validate import LoadCache
@@ -100,13 +100,13 @@ class Site:
 
     def start(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None,
               later: Callable[[Page], bool] | None = None, wanted: Callable[[Page], bool] | None = None,
-              write_to: Path | None = None) -> Started:
+              write_to: Path | None = None, reuse: Reuse | None = None) -> Started:
         """Every page rendered, but those `later` picks, which are left for render_each, and those `wanted`
         refuses (a rebuild under `make serve` leaves the pages that did not change as they are); the search
         index and the open data are made in forked processes (the other core) meanwhile, or, with
         `write_to`, written into that folder by them while the build goes on without waiting."""
         downloads = {**self.download_files(), **(extra or {})}
-        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()})
+        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, reuse)
         pending: list[Forked] = []
         background: list[Forked] = []
         index = (index_files, self.corpus, dir_urls, aggregate_pages(pages))

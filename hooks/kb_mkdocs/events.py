@@ -98,11 +98,12 @@ def on_files(files: Any, config: Any) -> Any:
         work.cancel()
     _background = []
     # Under `mkdocs serve --dirty`, only the pages that changed (incremental.py); else every page.
-    wanted = _incremental.plan(config, _root, _serving.problems) if _serving.active and _FRAMES else None
+    plan = _incremental.plan(config, _root, _serving.problems, _site.corpus) if _serving.active and _FRAMES else None
+    wanted, reuse = plan if plan is not None else (None, None)
     # With frames, record pages are written by on_post_build into their theme frame (write_later); MkDocs
     # renders the rest, and of the record pages one of each template and folder depth, which makes the frame.
     _started = _site.start(config.use_directory_urls, extra, later=write_later() if _FRAMES else None,
-                           wanted=wanted, write_to=Path(config.site_dir) if wanted is not None else None)
+                           wanted=wanted, write_to=Path(config.site_dir) if wanted is not None else None, reuse=reuse)
     _pages.clear()
     contents: dict[str, str | bytes] = {}
     for page in _started.pages:
@@ -157,7 +158,8 @@ def on_post_build(config: Any) -> None:
         for path, content in started.files().items():
             _write(site_dir / path, content)
         if _serving.active:
-            _incremental.remember(config, _root, _serving.problems, started, probe)
+            assert _site is not None
+            _incremental.remember(config, _root, _serving.problems, started, probe, _site.corpus)
         _background, started.background = started.background, []
     finally:
         started.cancel()

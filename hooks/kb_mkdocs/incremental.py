@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.pages import Page
+from kb.changes import reuse
+from kb.corpus import Corpus
+from kb.pages import Page, Reuse
 from kb.routes import site_url
 from kb.site import Started
 from kb.validate import LoadCache
@@ -35,6 +37,7 @@ class Previous:
     dir_urls: bool
     stamp: tuple[Any, ...]          # everything besides the data that the pages depend on
     pages: dict[str, Page]          # every page, by docs path
+    corpus: Corpus                  # the data they were made of
     probe: Path | None              # a file the build wrote that MkDocs does not (gone: the folder was cleaned)
 
 
@@ -43,9 +46,11 @@ class Incremental:
     cache: LoadCache = field(default_factory=dict)
     previous: Previous | None = None
 
-    def plan(self, config: Any, root: Path, problems: list[str]) -> Callable[[Page], bool] | None:
-        """For a rebuild that can be incremental, which pages to render: those that differ from the previous
-        build's and the nav's; None for a full build."""
+    def plan(self, config: Any, root: Path, problems: list[str],
+             corpus: Corpus) -> tuple[Callable[[Page], bool], Reuse | None] | None:
+        """For a rebuild that can be incremental: which pages to render (those that differ from the previous
+        build's, and the nav's), and which previous pages to take as they are (kb.changes); None for a full
+        build."""
         prev = self.previous
         if (prev is None or prev.site_dir != Path(config.site_dir) or prev.dir_urls != config.use_directory_urls
                 or prev.stamp != stamp(root, config, problems) or prev.probe is None or not prev.probe.is_file()):
@@ -53,10 +58,11 @@ class Incremental:
         in_nav = set(nav_paths(config.nav))
 
         def wanted(page: Page) -> bool:
-            return page.path in in_nav or prev.pages.get(page.path) != page
-        return wanted
+            return page.path in in_nav or prev.pages.get(page.path) is not page and prev.pages.get(page.path) != page
+        return wanted, reuse(prev.pages, prev.corpus, corpus)
 
-    def remember(self, config: Any, root: Path, problems: list[str], started: Started, probe: Path | None) -> None:
+    def remember(self, config: Any, root: Path, problems: list[str], started: Started, probe: Path | None,
+                 corpus: Corpus) -> None:
         """After a build: what it wrote; and the files of pages the data no longer has are removed."""
         pages = {p.path: p for p in started.every}
         site_dir = Path(config.site_dir)
@@ -64,7 +70,7 @@ class Incremental:
             for gone in set(self.previous.pages) - set(pages):
                 url = site_url(gone, config.use_directory_urls)
                 (site_dir / (url + "index.html" if not url or url.endswith("/") else url)).unlink(missing_ok=True)
-        self.previous = Previous(site_dir, config.use_directory_urls, stamp(root, config, problems), pages,
+        self.previous = Previous(site_dir, config.use_directory_urls, stamp(root, config, problems), pages, corpus,
                                  probe or (self.previous.probe if self.previous else None))
 
     def forget(self) -> None:

@@ -68,18 +68,15 @@ def largest_gz(pages: list[tuple[int, Path]]) -> tuple[int, Path | None]:
     return best, which
 
 
-def record_page_sizes(site: Path, data: Path) -> tuple[int, int]:
+def record_page_sizes(site: Path, corpus) -> tuple[int, int]:
     """(bytes, pages) of the record pages: one per record of a kind with a page of its own."""
-    from kb.assemble import load_corpus
     from kb.kinds import KINDS
-    from kb.routes import site_url
-    corpus = load_corpus(data, data.parent)
+    from kb.routes import page_path, site_url
     total = count = 0
     for kind in KINDS.values():
         if not kind.template or kind.anchor_in_parent:
             continue
         for entry in corpus.of_kind(kind.name):
-            from kb.routes import page_path
             path = site / site_url(page_path(entry)) / "index.html"
             total += path.stat().st_size
             count += 1
@@ -149,14 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     rss_mb = max(r for _, r in builds)
     pages = html_pages(site)
     gz, largest = largest_gz(pages)
-    rec_bytes, rec_pages = record_page_sizes(site, data)
+    from kb.assemble import load_corpus
+    corpus = load_corpus(data, data.parent)
+    rec_bytes, rec_pages = record_page_sizes(site, corpus)
     result = {"n": 0, "build_s": round(build_s, 1), "all_builds_s": [round(w, 1) for w, _ in builds],
               "rss_mb": round(rss_mb), "pages": len(pages), "site_mb": round(sum(s for s, _ in pages) / 2**20),
               "largest_page": str(largest.relative_to(site)) if largest else None,
               "largest_page_gz_kb": round(gz / 1024, 1), "record_pages": rec_pages,
               "kb_per_page": round(rec_bytes / max(rec_pages, 1) / 1024, 2)}
-    from kb.assemble import load_corpus
-    result["n"] = sum(load_corpus(data, data.parent).counts().values())
+    result["n"] = sum(corpus.counts().values())
+    del corpus
     if not args.no_browser:
         loads = first_loads(site, heavy_urls(site, pages, "tasks/taoyuan-2022/44/"))
         result["first_loads_gz_kb"] = loads

@@ -10,6 +10,7 @@ fork is unavailable the work runs when the result is asked for.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -49,7 +50,13 @@ class Forked:
         # The child closes the parent's ends of its pipes: if the parent dies, the child reads EOF.
         self.child = ctx.Process(target=_run, args=(fn, args, self.kwargs, send, nice, [self.receive, self.outbox]),
                                  daemon=True)
-        self.child.start()
+        # The child's garbage collector would visit every object it inherited, and so copy the whole heap
+        # (copy-on-write): frozen, they are left alone there (a 200,000-record build forks three times).
+        gc.freeze()
+        try:
+            self.child.start()
+        finally:
+            gc.unfreeze()
         send.close()
         if child_inbox is not None:
             child_inbox.close()

@@ -68,6 +68,11 @@ class Started:
         self.pending = self.background = []
 
 
+def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool) -> dict[str, bytes]:
+    """The search index's files, and the open data's too if `export`."""
+    return {**index_files(corpus, dir_urls, pages), **(export_files(corpus) if export else {})}
+
+
 def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
     """Make files and write them under folder, each replaced whole (a reader never sees half a file)."""
     files = make(*args)
@@ -109,21 +114,20 @@ class Site:
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, reuse)
         pending: list[Forked] = []
         background: list[Forked] = []
-        index = (index_files, self.corpus, dir_urls, aggregate_pages(pages))
+        # One forked process makes the search index and then the open data: each child adds to the memory.
+        export = later is not None or write_to is not None  # else made below, before this returns
+        files = (_index_and_export, self.corpus, dir_urls, aggregate_pages(pages), export)
         if write_to is not None:
-            background = [Forked(_write_files, write_to, *index, nice=5),
-                          Forked(_write_files, write_to, export_files, self.corpus, nice=5)]
+            background = [Forked(_write_files, write_to, *files, nice=5)]
         else:
-            pending.append(Forked(*index, nice=5))
+            pending.append(Forked(*files, nice=5))
         try:
             chosen = pages if wanted is None else [p for p in pages if wanted(p)]
             flags = [later(p) if later is not None else False for p in chosen]
             now = [p for p, f in zip(chosen, flags) if not f]
             left = [p for p, f in zip(chosen, flags) if f]
             rendered = self.render_pages(now, dir_urls)
-            if write_to is None and later is not None:  # the open data while the adapter renders the theme's pages
-                pending.append(Forked(export_files, self.corpus))
-            elif write_to is None:
+            if write_to is None and later is None:
                 downloads.update(export_files(self.corpus))
         except BaseException:
             for work in pending + background:

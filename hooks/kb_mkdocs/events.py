@@ -225,8 +225,20 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
     global _banner, _skeletons
     _skeletons = Skeletons(env)
     env.globals["kb_page"] = _skeletons.page
+    env.filters["kb_json"] = kb_json
     _banner = serve.banner(env, _serving.problems, last_good=_site is not None)
     return env
+
+
+def kb_json(value: Any) -> Any:
+    """Jinja's tojson (sorted keys, <>&' escaped for a <script> element) with non-ASCII text as it is."""
+    import json
+
+    from markupsafe import Markup
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(ch, esc)
+    return Markup(text)
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:

@@ -30,6 +30,7 @@ Shape = tuple[Any, ...]  # what a frame depends on (Skeletons._shape)
 TEMPLATE = "kb-page.html"   # overrides/kb-page.html: calls Skeletons.page() below
 TITLE_MARK = "\ue000kb-title\ue000"      # private-use characters: never in data or theme output
 CONTENT_MARK = "\ue000kb-content\ue000"
+RESTORED = "kb-restored"   # in an article with a restored character (kb.text), which overrides/main.html notes
 
 
 @dataclass
@@ -110,28 +111,35 @@ class Skeletons:
         values = context.get_all()
         if not self._shareable(page, values):
             return self.env.get_template("main.html").render(values)
+        content = page.content or ""
         shape = self._shape(page, values)
         folder = (posixpath.dirname(page.url.rstrip("/")), shape)
         frame = self.of_folder.get(folder)
         if frame is None:
             frame = next((f for f in self.frames.get(shape, []) if f.fits(self.url_filter, values)), None)
             if frame is None:
-                frame = self._frame(page, values)
-                self.frames.setdefault(shape, []).append(frame)
+                # Both variants at once (with and without a restored character's note): a page written
+                # without the theme (fill_page) may need either, and only this page's context can make them.
+                toc_ids = [anchor.id for anchor in page.toc or []]
+                for restored in (False, True):
+                    made = self._frame(page, values, restored)
+                    self.frames.setdefault(self._shape(page, values, restored), []).append(made)
+                    self.by_key.setdefault(self.key(page.url, page.meta, content, toc_ids, restored), []).append(made)
+                    if restored == (RESTORED in content):
+                        frame = made
+                assert frame is not None
             self.of_folder[folder] = frame
-        key = self.key(page.url, page.meta, page.content or "", [anchor.id for anchor in page.toc or []])
-        if frame not in self.by_key.setdefault(key, []):
-            self.by_key[key].append(frame)
         return fill(frame, page.meta["title"], page.content)
 
     @staticmethod
-    def key(url: str, meta: dict[str, Any], content: str, toc_ids: list[str]) -> Shape:
+    def key(url: str, meta: dict[str, Any], content: str, toc_ids: list[str], restored: bool | None = None) -> Shape:
         """What a frame depends on, as far as a page tells it without the template's context: the depth of
         its URL (which sets base_url and the relative URLs of styles and scripts), its metadata but title
         and tags, whether the article has an <h1>, the toc's anchors. Pages of one key whose URLs also
         print the same (Frame.fits) share a frame."""
         return (url.count("/"), json.dumps({k: v for k, v in meta.items() if k not in ("title", "tags")},
-                                           sort_keys=True, default=str), "<h1" in content, tuple(toc_ids))
+                                           sort_keys=True, default=str), "<h1" in content,
+                RESTORED in content if restored is None else restored, tuple(toc_ids))
 
     def fill_page(self, url: str, meta: dict[str, Any], content: str, toc_ids: list[str]) -> str | None:
         """A page written without the theme (kb_mkdocs.events writes record pages so): the frame of a page
@@ -148,7 +156,7 @@ class Skeletons:
         return fill(frame, meta["title"], content)
 
     @staticmethod
-    def _shape(page: Page, values: dict[str, Any]) -> Shape:
+    def _shape(page: Page, values: dict[str, Any], restored: bool | None = None) -> Shape:
         """What a frame depends on besides title, article and the url filter's output: the other
         page-relative values MkDocs puts in the context, the metadata the theme reads, whether the
         article has its own <h1>, the toc's anchor (the skip link)."""
@@ -156,11 +164,14 @@ class Skeletons:
         meta = {k: v for k, v in page.meta.items() if k not in ("title", "tags")}
         return (values["base_url"], tuple(values["extra_css"]), tuple(str(s) for s in values["extra_javascript"]),
                 json.dumps(meta, sort_keys=True, default=str), "<h1" in (page.content or ""),
+                RESTORED in (page.content or "") if restored is None else restored,
                 tuple(anchor.id for anchor in page.toc or []))
 
-    def _frame(self, page: Page, values: dict[str, Any]) -> Frame:
-        # The theme checks the article for "<h1" (else it adds one): the marker answers as the page would.
-        mark = ("<h1" if "<h1" in (page.content or "") else "") + CONTENT_MARK
+    def _frame(self, page: Page, values: dict[str, Any], restored: bool) -> Frame:
+        # The theme checks the article for "<h1" (else it adds one), and overrides/main.html for a restored
+        # character (which gets a note): the marker answers as the page would (or, for `restored`, as it
+        # would with one).
+        mark = ("<h1" if "<h1" in (page.content or "") else "") + (RESTORED if restored else "") + CONTENT_MARK
         urls: list[tuple[str, str]] = []
 
         @jinja2.pass_context

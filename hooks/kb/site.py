@@ -92,10 +92,10 @@ class Site:
 
     @classmethod
     def load(cls, data_dir: Path, root: Path | None = None, cache: LoadCache | None = None,
-             previous: Site | None = None) -> Site:
+             previous: Site | None = None, lean: bool = False) -> Site:
         """The site of a data folder; `cache` and `previous` (kb.assemble.assemble) make a reload under
-        `make serve` cost what changed."""
-        corpus = load_corpus(data_dir, root, cache, previous.corpus if previous else None)
+        `make serve` cost what changed; `lean` lets go of what only data problems need (a build)."""
+        corpus = load_corpus(data_dir, root, cache, previous.corpus if previous else None, lean)
         return cls(corpus, Glossary(corpus))
 
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:

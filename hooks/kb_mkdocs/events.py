@@ -77,8 +77,8 @@ def on_config(config: Any) -> Any:
     if _serving.active:  # reread only the files that changed; unchanged records stay the same objects
         previous = _site
         _site = _serving.load(lambda: Site.load(data, data.parent, _incremental.cache, previous))
-    else:
-        _site = _serving.load(lambda: Site.load(data, data.parent))
+    else:  # one build: what only data problems need is let go once the data passed
+        _site = _serving.load(lambda: Site.load(data, data.parent, lean=True))
     if _site is None:
         config.nav = None  # the nav names generated pages; the problems page is the one page
     return config

@@ -68,6 +68,22 @@ class Started:
         self.pending = self.background = []
 
 
+def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
+    """The pages' indices in two halves of about equal work: of each run of pages of one template, the
+    first half and the second. Each process then reads records that lie together in memory: a forked
+    child that touched every other record would copy nearly all of the parent's memory (copy-on-write)."""
+    mine: list[int] = []
+    theirs: list[int] = []
+    start = 0
+    for end in range(1, len(pages) + 1):
+        if end == len(pages) or pages[end].template != pages[start].template:
+            middle = (start + end + 1) // 2
+            mine += range(start, middle)
+            theirs += range(middle, end)
+            start = end
+    return mine, theirs
+
+
 def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool) -> dict[str, bytes]:
     """The search index's files, and the open data's too if `export`."""
     return {**index_files(corpus, dir_urls, pages), **(export_files(corpus) if export else {})}
@@ -137,33 +153,36 @@ class Site:
 
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""
-        theirs = Forked(self._render, pages[1::2], dir_urls)
+        mine, theirs = halves(pages)
+        forked = Forked(self._render, [pages[i] for i in theirs], dir_urls)
         try:
-            mine = self._render(pages[0::2], dir_urls)
+            done = self._render([pages[i] for i in mine], dir_urls)
         except BaseException:
-            theirs.cancel()
+            forked.cancel()
             raise
         bodies: list[str] = [""] * len(pages)
-        bodies[0::2], bodies[1::2] = mine, theirs.result()
+        for i, body in zip(mine + theirs, done + forked.result()):
+            bodies[i] = body
         return [self._rendered(page, body) for page, body in zip(pages, bodies)]
 
     def render_each(self, pages: list[Page], emit: Callable[[RenderedPage], T | None],
                     dir_urls: bool = True) -> list[T]:
         """Render each page and hand it to `emit` (which writes it), half of them in a forked process
         (which calls its copy of `emit`); what `emit` returns (None aside) comes back, in page order."""
-        theirs = Forked(self._emit, pages[1::2], emit, dir_urls)
+        mine, theirs = halves(pages)
+        forked = Forked(self._emit, pages, theirs, emit, dir_urls)
         try:
-            mine = self._emit(pages[0::2], emit, dir_urls)
+            done = self._emit(pages, mine, emit, dir_urls)
         except BaseException:
-            theirs.cancel()
+            forked.cancel()
             raise
-        out: list[tuple[int, T]] = [(2 * i, r) for i, r in mine] + [(2 * i + 1, r) for i, r in theirs.result()]
-        return [r for _, r in sorted(out, key=lambda x: x[0])]
+        return [r for _, r in sorted(done + forked.result(), key=lambda x: x[0])]
 
-    def _emit(self, pages: list[Page], emit: Callable[[RenderedPage], T | None],
+    def _emit(self, pages: list[Page], indices: list[int], emit: Callable[[RenderedPage], T | None],
               dir_urls: bool) -> list[tuple[int, T]]:
         out = []
-        for i, page in enumerate(pages):
+        for i in indices:
+            page = pages[i]
             result = emit(self._rendered(page, self._render([page], dir_urls)[0]))
             if result is not None:
                 out.append((i, result))

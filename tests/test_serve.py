@@ -192,8 +192,8 @@ def test_build_with_bad_data_stops_with_the_problems(tmp_path):
 
 
 def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
-    """hooks/kb_mkdocs/incremental.py: after edits of several kinds (a task's text, a unit's name and the
-    tasks naming it, a negative's subjects, a project removed), a rebuild that writes only the pages that
+    """hooks/kb_mkdocs/incremental.py: after edits of several kinds (a task's text, now naming a term, a
+    unit's name and the tasks naming it, a negative's subjects, a project removed), a rebuild that writes only the pages that
     changed leaves the served folder byte for byte as a full build of the edited data."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
@@ -213,7 +213,8 @@ def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
         rebuild()
         first = {p: p.read_bytes() for p in served.rglob("*") if p.is_file()}
         time.sleep(0.05)
-        _edit(data / "tasks" / "taoyuan-2022.yml", "建立日常参与", "建立日常参与（编辑）")
+        # (now naming a term: the term's page lists the task)
+        _edit(data / "tasks" / "taoyuan-2022.yml", "建立日常参与", "建立日常参与（编辑，克服五唯）")
         _edit(data / "units" / "taoyuan.yml", "name: 县财政局", "name: 县财政局二")  # and every task naming it
         tasks = data / "tasks" / "taoyuan-2022.yml"
         tasks.write_text(tasks.read_text(encoding="utf-8").replace("县财政局", "县财政局二"), encoding="utf-8")

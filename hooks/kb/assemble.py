@@ -18,8 +18,28 @@ from .load import MAX_FILE_BYTES, DataError, LineDict, Problem
 from .models import FORBIDDEN_IN_TEXT, char_name
 from .validate import LoadCache, Loaded, load_records
 
+_READ: dict[tuple[str, str], tuple[tuple[int, int, int, int], tuple[str, str | None]]] = {}
+
 
 def read_source(data_dir: Path, name: str) -> tuple[str, str | None]:
+    """A source copy's text (read_source_file), read again only when the file changed: a reload under
+    `make serve` reads thousands of them at national scale."""
+    path = data_dir / "sources" / name
+    try:
+        st, lst = path.stat(), path.lstat()
+    except OSError:
+        return read_source_file(data_dir, name)
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size, lst.st_mtime_ns)
+    key = (str(data_dir), name)
+    hit = _READ.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    result = read_source_file(data_dir, name)
+    _READ[key] = (stamp, result)
+    return result
+
+
+def read_source_file(data_dir: Path, name: str) -> tuple[str, str | None]:
     """A source copy's text, or why it cannot be published. The model already refused absolute paths and
     '..'; this also follows symlinks, so a link in data/sources/ to /etc or /proc is refused too."""
     sources = (data_dir / "sources").resolve()

@@ -18,7 +18,7 @@ from .pages import Page, Reuse
 FOLLOWED = {"task", "project", "unit", "negative"}
 # Pages made again on every rebuild: few, and each shows records of many kinds (a form's page its
 # document's project list, a term's page the records that use it).
-ALWAYS_MADE = {"form", "case", "term"}
+ALWAYS_MADE = {"form", "case"}
 
 
 def changed_ids(old: Corpus, new: Corpus) -> set[str]:
@@ -33,6 +33,14 @@ def affected(old: Corpus, new: Corpus) -> set[str] | None:
     if old.tags != new.tags or old.search_aliases != new.search_aliases:
         return None
     out = set(changed)
+    # A term's page lists the records that use it: a record that changed and holds a term's name, before or
+    # after, touches that term's page.
+    names = {t.id: [t.record.term, *t.record.aliases] for t in new.of_kind("term")}
+    for entry_id in changed:
+        for corpus in (old, new):
+            e = corpus.entries.get(entry_id)
+            if e is not None:
+                out |= {term for term, ns in names.items() if any(n in e.text for n in ns)}
     plans = {d.id for c in (old, new) for d in c.of_kind("document") if d.record.kind == "总体方案"}
     for entry_id in changed:
         for corpus in (old, new):

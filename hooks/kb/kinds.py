@@ -117,6 +117,7 @@ def balanced(text: str) -> str:
     return text[:opened[0][0]] if opened else text
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of the text; a reload under `make serve` asks again for each record
 def auto_title(text: str, limit: int = TITLE_LIMIT) -> str:
     """The first clause of a text that is not a preamble, cut at `limit` characters outside brackets."""
     clauses = [c for c in re.split(r"[,，。;；:：]", plain(text)) if c.strip()] or [plain(text)]

@@ -162,10 +162,13 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, reuse: Reuse 
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
+        ids = [doc.id, *(e.id for e in tasks), *(e.id for e in projects)]
         if tasks:  # a list of thousands of items is split into pages like the other listings
-            pages += paginated(task_list_page(corpus, doc, tasks), "rows")
+            pages += (_again_all(again, routes.index_path("task", doc.id), ids)
+                      or paginated(task_list_page(corpus, doc, tasks), "rows"))
         if projects:
-            pages += paginated(project_list_page(doc, projects), "projects")
+            pages += (_again_all(again, routes.index_path("project", doc.id), ids)
+                      or paginated(project_list_page(doc, projects), "projects"))
     pages += paginated(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
                             {"lists": _lists_of(corpus, "task")}), "lists")
     pages += paginated(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
@@ -215,6 +218,18 @@ def tags_pages(groups: list[tuple[str, list[Page]]], rows: int | None = None) ->
             parts.append(Page(path, "tags.html", f"标签：{tag}（第{n}页）", {"groups": [
                 (tag, chunk, Pager(len(tagged), n, first + 1, first + len(chunk), paths))]}, aggregate=False))
     return [Page(routes.TAGS, "tags.html", "标签", {"groups": shown}), *parts]
+
+
+def _again_all(again: Reuse, path: str, ids: list[str]) -> list[Page] | None:
+    """The pages made before of a listing split into pages (`path` is its first), if all are still good."""
+    first = again(path, ids)
+    if first is None:
+        return None
+    pager = first.context.get("pager")
+    if pager is None:
+        return [first]
+    parts = [first] + [again(part, ids) for n, part in pager.parts if n > 1]
+    return parts if all(p is not None for p in parts) else None  # type: ignore[return-value]
 
 
 def _lists_of(corpus: Corpus, kind: str) -> list[tuple[Entry, list[Entry]]]:

@@ -124,8 +124,9 @@ class Site:
               write_to: Path | None = None, reuse: Reuse | None = None) -> Started:
         """Every page rendered, but those `later` picks, which are left for render_each, and those `wanted`
         refuses (a rebuild under `make serve` leaves the pages that did not change as they are); the search
-        index and the open data are made in forked processes (the other core) meanwhile, or, with
-        `write_to`, written into that folder by them while the build goes on without waiting."""
+        index and the open data are made in a forked process (the other core) meanwhile and returned by
+        `Started.files()`, or, with `write_to`, written into that folder by it (`Started.background`: the
+        build never holds the files)."""
         downloads = {**self.download_files(), **(extra or {})}
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, reuse)
         pending: list[Forked] = []

@@ -41,6 +41,7 @@ _skeletons: Skeletons | None = None
 _root = Path(".")
 _incremental = Incremental()     # under `mkdocs serve`: what the last build wrote, the data files read
 _background: list[Any] = []      # forked work of the last build still writing files (serve: the search index)
+_awaited = True                  # this build waits for the files its forked processes write
 # KB_SKELETON=0 renders every page through the full theme template (the test compares both).
 _FRAMES = os.environ.get("KB_SKELETON", "1") != "0"
 _ANCHOR_ID = re.compile(r'\bid="([^"]+)"')
@@ -91,7 +92,7 @@ def on_files(files: Any, config: Any) -> Any:
     # The offline edition's zip, when `make build` made one first (KB_OFFLINE_ZIP=path).
     offline = os.environ.get("KB_OFFLINE_ZIP")
     extra = {OFFLINE_ZIP: Path(offline).read_bytes()} if offline and Path(offline).is_file() else {}
-    global _background
+    global _background, _awaited
     if _started is not None:  # a build that failed half-way (serve) left its forked work
         _started.cancel()
     for work in _background:  # the last build's search index, still being written: this build writes it anew
@@ -103,7 +104,8 @@ def on_files(files: Any, config: Any) -> Any:
     # With frames, record pages are written by on_post_build into their theme frame (write_later); MkDocs
     # renders the rest, and of the record pages one of each template and folder depth, which makes the frame.
     _started = _site.start(config.use_directory_urls, extra, later=write_later() if _FRAMES else None,
-                           wanted=wanted, write_to=Path(config.site_dir) if wanted is not None else None, reuse=reuse)
+                           wanted=wanted, write_to=Path(config.site_dir) if _FRAMES else None, reuse=reuse)
+    _awaited = wanted is None  # a full build waits for the search index; an incremental one serves without it
     _pages.clear()
     contents: dict[str, str | bytes] = {}
     for page in _started.pages:
@@ -157,6 +159,10 @@ def on_post_build(config: Any) -> None:
                                   "their kind (or build with KB_SKELETON=0)")
         for path, content in started.files().items():
             _write(site_dir / path, content)
+        if _awaited:  # the forked process writes the search index and the open data itself (no copy here)
+            for work in started.background:
+                work.result()
+            started.background = []
         if _serving.active:
             assert _site is not None
             _incremental.remember(config, _root, _serving.problems, started, probe, _site.corpus)

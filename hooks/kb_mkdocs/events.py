@@ -147,6 +147,7 @@ def on_post_build(config: Any) -> None:
     global _background
     site_dir = Path(config.site_dir)
     probe = None
+    started.pages = []  # written by MkDocs: what the forked process copies is smaller
     try:
         if started.later:
             probe = site_dir / _dest(started.later[0].path, config.use_directory_urls)
@@ -259,7 +260,11 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     if any(mark in output for mark in _MARKS):  # frames.py: a marker the theme did not replace
         raise PluginError(f"{page.file.src_uri}: a theme frame marker is left in the page; the theme's page "
                           "template no longer fits hooks/kb_mkdocs/frames.py (build with KB_SKELETON=0)")
-    return serve.with_banner(compact_page(output, getattr(page, "content", None) or ""), _banner)
+    output = serve.with_banner(compact_page(output, getattr(page, "content", None) or ""), _banner)
+    if _pages.pop(page.file.src_uri, None) is not None:  # kb's page, now in `output`: let go of its article
+        page.file.content_string = ""  # (mkdocs 1.6.1 File's setter) the article is written; nothing reads it again
+        page.content = None
+    return output
 
 
 def on_post_template(output: str, template_name: str, config: Any) -> str:

@@ -152,15 +152,15 @@ def check_task_units(c: Check) -> Problems:
         region = c.corpus.document(task.list or "").region
         local = c.corpus.units_of_region(region)
         for i, name in enumerate(names):
-            line = task.where.line_of("units", i)
             if name not in local:
                 if c.loaded.is_failed(name, "units"):
                     continue
                 spelled = [u.record.name for u in local.values() if name in u.record.source_spellings]
                 hint = f" (the source's spelling of {spelled[0]}; use that name)" if spelled else suggest(name, local)
-                yield _problem(task, line, f"unit '{name}' is not a known unit of {region}{hint}")
+                yield _problem(task, task.where.line_of("units", i),
+                               f"unit '{name}' is not a known unit of {region}{hint}")
             elif names.index(name) != i:
-                yield _problem(task, line, f"unit '{name}' is listed twice")
+                yield _problem(task, task.where.line_of("units", i), f"unit '{name}' is listed twice")
 
 
 def check_negative_sources(c: Check) -> Problems:

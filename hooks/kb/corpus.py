@@ -120,8 +120,12 @@ class Corpus:
         put("_out", _frozen({k: tuple(v) for k, v in out.items()}))
         put("_in", _frozen({k: tuple(v) for k, v in into.items()}))
         unit_tasks: dict[str, tuple[list[Entry], list[Entry]]] = {u.id: ([], []) for u in self.of_kind("unit")}
+        regions: dict[str, str] = {}  # list id → its document's region
         for task in self.of_kind("task"):
-            region = self.document(task.list or "").region
+            list_id = task.list or ""
+            region = regions.get(list_id)
+            if region is None:
+                region = regions[list_id] = self.document(list_id).region
             for i, name in enumerate(task.record.units):
                 found = units.get((region, name))
                 if found is not None:

@@ -123,11 +123,11 @@ class Corpus:
         regions: dict[str, str] = {}  # list id → its document's region
         for task in self.of_kind("task"):
             list_id = task.list or ""
-            region = regions.get(list_id)
-            if region is None:
-                region = regions[list_id] = self.document(list_id).region
+            where = regions.get(list_id)
+            if where is None:
+                where = regions[list_id] = self.document(list_id).region
             for i, name in enumerate(task.record.units):
-                found = units.get((region, name))
+                found = units.get((where, name))
                 if found is not None:
                     unit_tasks[found.id][0 if i == 0 else 1].append(task)
         put("_unit_tasks", _frozen({k: (tuple(a), tuple(b)) for k, (a, b) in unit_tasks.items()}))

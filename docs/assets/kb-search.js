@@ -34,36 +34,54 @@
   }
   function cps(s) { return Array.from(s); }
 
-  /** pairs: a term's pairs of adjacent characters, each once, in order. */
-  function pairs(term) {
+  /** grams: a term's runs of meta.gram characters, each once, in order. */
+  function grams(term) {
     var c = cps(term), out = [], seen = new Set();
-    for (var i = 0; i + 1 < c.length; i++) {
-      var k = c[i] + c[i + 1];
+    for (var i = 0; i + meta.gram <= c.length; i++) {
+      var k = c.slice(i, i + meta.gram).join("");
       if (!seen.has(k)) { seen.add(k); out.push(k); }
     }
     return out;
   }
+  /** join_keys: the keys across the gap between two query parts written together (the runs of up to
+   * meta.gram characters holding the last character of the left part and the first of the right). */
+  function joinKeysOf(left, right) {
+    var tail = cps(left).slice(-(meta.gram - 1)), both = tail.concat(cps(right).slice(0, meta.gram - 1));
+    if (both.length <= meta.gram) return [both.join("")];
+    var out = [];
+    for (var i = 0; i + meta.gram <= both.length; i++) {
+      var k = both.slice(i, i + meta.gram).join("");
+      if (i < tail.length && tail.length < i + meta.gram && out.indexOf(k) < 0) out.push(k);
+    }
+    return out;
+  }
 
-  /** SearchIndex.keys: the keys a term is looked up by: itself if one or two characters, else its
-   * meta.keysPerTerm rarest pairs (meta.common: the common pairs' document counts; unlisted pairs count
-   * as rare; ties by position), or all its pairs once `widen` found more than meta.widenAt documents
-   * holding the rarest. Needs meta. */
+  /** SearchIndex.keys: the keys a term is looked up by: itself if up to meta.gram characters, else its
+   * meta.keysPerTerm rarest runs of meta.gram characters (meta.common: the common keys by bucket; unlisted
+   * ones count as rare; ties by position), or all of them once `widen` found more than meta.widenAt
+   * documents holding the rarest. Needs meta. */
+  var commonBucket = null;
   function rareKeys(term) {
-    if (cps(term).length <= 2) return [term];
-    var common = meta.common || {}, has = Object.prototype.hasOwnProperty;
-    return pairs(term).map(function (k, i) { return [has.call(common, k) ? common[k] : 0, i, k]; })
+    if (cps(term).length <= meta.gram) return [term];
+    if (!commonBucket) {
+      commonBucket = new Map();
+      Object.keys(meta.common || {}).forEach(function (b) {
+        meta.common[b].forEach(function (k) { commonBucket.set(k, Number(b)); });
+      });
+    }
+    return grams(term).map(function (k, i) { return [commonBucket.get(k) || 0, i, k]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
       .slice(0, meta.keysPerTerm).map(function (r) { return r[2]; });
   }
-  // terms known to need all their pairs: more than meta.widenAt documents hold their rarest ones
+  // terms known to need all their keys: more than meta.widenAt documents hold their rarest ones
   var widened = new Map();
   function termKeys(term) { return widened.get(term) || rareKeys(term); }
-  /** After the rarest pairs' shards are in: the terms that need all their pairs get them (and their shards). */
+  /** After the rarest keys' shards are in: the terms that need all their keys get them (and their shards). */
   async function widen(terms) {
     var extra = [];
     terms.forEach(function (t) {
-      if (cps(t).length <= 2 || widened.has(t)) return;
-      var all = pairs(t), rare = rareKeys(t);
+      if (cps(t).length <= meta.gram || widened.has(t)) return;
+      var all = grams(t), rare = rareKeys(t);
       if (all.length > rare.length && lookup(t, rare).size > meta.widenAt) { widened.set(t, all); extra = extra.concat(all); }
     });
     if (extra.length) await loadShards(extra);
@@ -302,13 +320,10 @@
     var alts = terms.map(alternatives);
     var whole = norm(query);
     // the bound's evidence for the whole query: each term's own keys (its first alternative's), and the
-    // pair across each gap between two parts
+    // runs across each gap between two parts
     var joinKeys = [];
-    for (var pi = 0; pi + 1 < parts.length; pi++) {
-      var left = cps(parts[pi]);
-      joinKeys.push(left[left.length - 1] + cps(parts[pi + 1])[0]);
-    }
-    var keys = joinKeys.slice();
+    for (var pi = 0; pi + 1 < parts.length; pi++) joinKeys.push(joinKeysOf(parts[pi], parts[pi + 1]));
+    var keys = [].concat.apply([], joinKeys);
     alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0])); }); });
     await Promise.all([loadShards(keys), withFacets ? loadFacets() : null]);
     await widen([].concat.apply([], alts.map(function (list) { return list.map(function (a) { return a[0]; }); })));
@@ -324,8 +339,8 @@
       if (!found.size) return result;
     }
     var own = terms.map(function (t) { return lookup(t); });
-    var evidence = own.concat(joinKeys.map(function (k) { return lookup("", [k]); }));
-    var needsCheck = alts.some(function (list) { return list.some(function (a) { return cps(a[0]).length > 2; }); });
+    var evidence = own.concat(joinKeys.map(function (ks) { return lookup("", ks); }));
+    var needsCheck = alts.some(function (list) { return list.some(function (a) { return cps(a[0]).length > meta.gram; }); });
 
     function rank(n, exact) {
       var pages = kindOf(n) === "page" ? AGGREGATE : 0, t, firsts;

@@ -220,7 +220,9 @@ def project_copy(tmp_path):
 
 def make_build(folder: Path) -> subprocess.CompletedProcess:
     venv = Path(sys.executable).parent.parent
-    return subprocess.run(["make", "build", f"VENV={venv}"], cwd=folder, capture_output=True, text=True,
+    # -o: the venv is this test run's; the copy's make must not reinstall the package into it from the copy
+    return subprocess.run(["make", "build", f"VENV={venv}", "-o", f"{venv}/.runtime"], cwd=folder,
+                          capture_output=True, text=True,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
 
 

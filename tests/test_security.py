@@ -191,6 +191,24 @@ def test_source_file_symlinked_outside_data_is_refused(tmp_path):
         "copy the file there instead"]
 
 
+def test_sources_folder_linked_outside_data_is_refused(tmp_path):
+    """data/sources itself a link to /etc: its files are outside the data folder and are not published."""
+    import shutil
+
+    from kb.assemble import load_corpus
+    from kb.load import DataError
+    data = _minimal(tmp_path)
+    shutil.rmtree(data / "sources")
+    (data / "sources").symlink_to("/etc")
+    docs = data / "documents.yml"
+    docs.write_text(docs.read_text(encoding="utf-8").replace("source_file: a.txt", "source_file: passwd", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_corpus(data, data.parent)
+    assert "data/documents.yml:9: document list-a: source_file 'passwd' leads outside data/sources/ (a link); " \
+           "copy the file there instead" in [str(p) for p in exc.value.problems]
+
+
 def test_data_file_linked_from_outside_data_is_refused(tmp_path):
     """A data file that is a symlink out of data/ (to another folder, or /proc/self/environ) is not read."""
     from kb.assemble import load_corpus

@@ -132,7 +132,8 @@ def _web_url(value: str) -> str:
     return value
 
 
-WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_url)]
+WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_visible(FORBIDDEN_IN_NAME, False)),
+                 AfterValidator(_web_url)]
 
 
 class Record(BaseModel):

@@ -58,8 +58,8 @@
 
   /** SearchIndex.keys: the keys a term is looked up by: itself if up to meta.gram characters, else its
    * meta.keysPerTerm rarest runs of meta.gram characters (meta.common: the common keys by bucket; unlisted
-   * ones count as rare; ties by position), or all of them once `widen` found more than meta.widenAt
-   * documents holding the rarest. Needs meta. */
+   * ones count as rare; ties by position); `termKeys` gives all of them to a search started again wide.
+   * Needs meta. */
   var commonBucket = null;
   function rareKeys(term) {
     if (cps(term).length <= meta.gram) return [term];
@@ -73,18 +73,10 @@
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
       .slice(0, meta.keysPerTerm).map(function (r) { return r[2]; });
   }
-  // terms known to need all their keys: more than meta.widenAt documents hold their rarest ones
-  var widened = new Map();
-  function termKeys(term) { return widened.get(term) || rareKeys(term); }
-  /** After the rarest keys' shards are in: the terms that need all their keys get them (and their shards). */
-  async function widen(terms) {
-    var extra = [];
-    terms.forEach(function (t) {
-      if (cps(t).length <= meta.gram || widened.has(t)) return;
-      var all = grams(t), rare = rareKeys(t);
-      if (all.length > rare.length && lookup(t, rare).size > meta.widenAt) { widened.set(t, all); extra = extra.concat(all); }
-    });
-    if (extra.length) await loadShards(extra);
+  /** wide: every key of the term (a search that refused meta.widenAfter candidates starts again so). */
+  function termKeys(term, wide) {
+    if (wide) return cps(term).length <= meta.gram ? [term] : grams(term);
+    return rareKeys(term);
   }
 
   function shardOf(key, shards) {
@@ -200,8 +192,8 @@
 
   /** SearchIndex._lookup: documents holding every key (default: the term's keys) → the flags all its
    * keys share (2 title, 1 number word). */
-  function lookup(term, keys) {
-    var lists = Array.from(new Set(keys || termKeys(term)), postings);
+  function lookup(term, keys, wide) {
+    var lists = Array.from(new Set(keys || termKeys(term, wide)), postings);
     lists.sort(function (a, b) { return a.length - b.length; });
     var found = null;
     for (var i = 0; i < lists.length; i++) {
@@ -324,13 +316,13 @@
     var joinKeys = [];
     for (var pi = 0; pi + 1 < parts.length; pi++) joinKeys.push(joinKeysOf(parts[pi], parts[pi + 1]));
     var keys = [].concat.apply([], joinKeys);
-    alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0])); }); });
+    var wide = !!opts.wide;
+    alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0], wide)); }); });
     await Promise.all([loadShards(keys), withFacets ? loadFacets() : null]);
-    await widen([].concat.apply([], alts.map(function (list) { return list.map(function (a) { return a[0]; }); })));
 
     var found = null, perAlt = [];
     for (var ti = 0; ti < alts.length; ti++) {
-      var sets = alts[ti].map(function (a) { return new Set(lookup(a[0]).keys()); });
+      var sets = alts[ti].map(function (a) { return new Set(lookup(a[0], null, wide).keys()); });
       perAlt.push(sets);
       var union = new Set();
       sets.forEach(function (d) { d.forEach(function (n) { union.add(n); }); });
@@ -338,7 +330,7 @@
       else { var both = new Set(); found.forEach(function (n) { if (union.has(n)) both.add(n); }); found = both; }
       if (!found.size) return result;
     }
-    var own = terms.map(function (t) { return lookup(t); });
+    var own = terms.map(function (t) { return lookup(t, null, wide); });
     var evidence = own.concat(joinKeys.map(function (ks) { return lookup("", ks); }));
     var needsCheck = alts.some(function (list) { return list.some(function (a) { return cps(a[0]).length > meta.gram; }); });
 
@@ -392,7 +384,11 @@
           var next = queue.slice(at, at + Math.max(limit - result.hits.length, 8)).map(function (k) { return k[2]; });
           await loadDocs([n].concat(next));
         }
-        if (needsCheck && !ok(n)) { rejected.add(n); continue; }
+        if (needsCheck && !ok(n)) {
+          rejected.add(n);
+          if (!wide && rejected.size >= meta.widenAfter) return search(query, Object.assign({}, opts, { wide: true }));
+          continue;
+        }
         var exact = rank(n, true);
         if (compareRank(exact, key) !== 0) {
           if (putBack < meta.putBackLimit) { putBack++; back.push([exact, true]); continue; }

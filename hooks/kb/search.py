@@ -32,8 +32,10 @@ implements the same algorithm; tests compare the two):
 
 Query: terms and their alternatives (aliases); a term of up to GRAM characters is one key
 (its postings are the exact answer), a longer one the intersection of its KEYS_PER_TERM rarest
-runs of GRAM characters (the common ones are listed in meta.js), or all of them when more than
-WIDEN_AT documents hold the rarest, checked against the document's text when taken.
+runs of GRAM characters (the common ones are listed in meta.js), checked against the document's
+text when taken; a search that refuses WIDEN_AFTER candidates so starts again with all of its
+terms' runs (deciding by what was read, not by counts: widening up front fetched the postings of
+every run of terms that thousands of records really hold).
 Why runs of three: on text that reuses a small vocabulary (county lists copy each other), the
 pairs of a longer term occur together, apart, in thousands of documents, and each of those would
 have to be read to be refused; runs of three rarely do (measured on the 200k bench: a query's
@@ -73,7 +75,7 @@ RECORDS_PER_SHARD = 25    # shards = records / this, a power of two between 16 a
 MAX_SHARDS = 8192        # 200k records: 8192 shards, most holding one or two keys
 AGGREGATE = 5             # tier offset of aggregate pages: after every record
 KEYS_PER_TERM = 3         # a longer term is looked up by its rarest pairs (then checked against the text)
-WIDEN_AT = 32             # … and by all its pairs if more documents than this hold the rarest ones
+WIDEN_AFTER = 8           # … and by all of them once this many candidates were read and refused
 PUT_BACK_LIMIT = 24       # candidates put back with a worse exact rank; past it, bound order (reads stay few)
 
 
@@ -257,18 +259,17 @@ class SearchIndex:
         self.common = {k: bucket(len(v)) for k, v in sorted(self.postings.items())
                        if len(k) == GRAM and len(v) >= floor}
 
-    def keys(self, term: str) -> list[str]:
+    def keys(self, term: str, wide: bool = False) -> list[str]:
         """The keys a term is looked up by: itself if up to GRAM characters, else its KEYS_PER_TERM
         rarest runs of GRAM characters (by `common`, unlisted ones count as rare; ties by position), or
-        all of them when more than WIDEN_AT documents hold the rarest ones (fewer documents to read)."""
+        all of them when `wide` (a search that refused WIDEN_AFTER candidates starts again so)."""
         if len(term) <= GRAM:
             return [term]
         every = grams(term)
-        ranked = sorted(enumerate(every), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
-        rare = [k for _, k in ranked[:KEYS_PER_TERM]]
-        if len(every) > len(rare) and len(self._lookup(term, rare)) > WIDEN_AT:
+        if wide:
             return every
-        return rare
+        ranked = sorted(enumerate(every), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
+        return [k for _, k in ranked[:KEYS_PER_TERM]]
 
     @classmethod
     def from_corpus(cls, corpus: Corpus, dir_urls: bool = True, pages: Sequence[tuple[str, str]] = ()
@@ -291,11 +292,11 @@ class SearchIndex:
                 out.append((alt, True))
         return out
 
-    def _lookup(self, term: str, keys: Iterable[str] | None = None) -> dict[int, int]:
+    def _lookup(self, term: str, keys: Iterable[str] | None = None, wide: bool = False) -> dict[int, int]:
         """Documents holding every key (default: the term's keys) → the flags all keys share
         (title 2, number word 1)."""
         found: dict[int, int] | None = None
-        wanted = self.keys(term) if keys is None else list(keys)
+        wanted = self.keys(term, wide) if keys is None else list(keys)
         for key in sorted(set(wanted), key=lambda k: len(self.postings.get(k, ()))):
             values = self.postings.get(key)
             if not values:
@@ -314,7 +315,7 @@ class SearchIndex:
         return term in title or term in text or any(term in w for w in words)
 
     def search(self, query: str, limit: int = 10, offset: int = 0, kind: str | None = None,
-               subject: str | None = None, group: str | None = None) -> SearchResult:
+               subject: str | None = None, group: str | None = None, wide: bool = False) -> SearchResult:
         """Best first: candidates are taken in the order of a rank bound read from the postings
         (`bound`); each taken one is checked against its text and, if its exact rank is worse than
         its bound, put back with its exact rank. A document comes out only when nothing left can
@@ -329,7 +330,7 @@ class SearchIndex:
         found: set[int] | None = None
         per_alt: list[list[set[int]]] = []   # per term, per alternative: candidate documents
         for term_alts in alts:
-            sets = [set(self._lookup(a)) for a, _ in term_alts]
+            sets = [set(self._lookup(a, wide=wide)) for a, _ in term_alts]
             per_alt.append(sets)
             union = set().union(*sets)
             found = union if found is None else found & union
@@ -338,7 +339,7 @@ class SearchIndex:
         whole = norm(query)
         # The bound's evidence for the whole query: each term's own keys, and the runs across each gap
         # between two terms (absent: the terms are not written together).
-        own = [self._lookup(t) for t in terms]
+        own = [self._lookup(t, wide=wide) for t in terms]
         joins = [self._lookup("", join_keys(a, b)) for a, b in zip(parts, parts[1:])]
         needs_check = any(len(a) > GRAM for term_alts in alts for a, _ in term_alts)
 
@@ -377,6 +378,8 @@ class SearchIndex:
             if not checked:
                 if needs_check and not ok(n):
                     rejected.add(n)
+                    if not wide and len(rejected) >= WIDEN_AFTER:
+                        return self.search(query, limit, offset, kind, subject, group, wide=True)
                     continue
                 exact = rank(n, True)
                 if exact != key:
@@ -453,7 +456,8 @@ class SearchIndex:
                 "chunk": CHUNK, "kinds": kinds, "groups": groups, "subjectNames": list(SUBJECTS),
                 "subjects": "".join(ALPHABET[d.subjects] for d in self.docs),
                 "aliases": [list(a) for a in self.aliases], "suggest": self.suggest,
-                "gram": GRAM, "keysPerTerm": KEYS_PER_TERM, "widenAt": WIDEN_AT, "putBackLimit": PUT_BACK_LIMIT,
+                "gram": GRAM, "keysPerTerm": KEYS_PER_TERM, "widenAfter": WIDEN_AFTER,
+                "putBackLimit": PUT_BACK_LIMIT,
                 "common": self.common_buckets()}
 
     def common_buckets(self) -> dict[str, list[str]]:

@@ -356,9 +356,13 @@ def test_nothing_found_offers_words_that_search_again(chromium, base):
     page = new_page(chromium)
     page.goto(base)
     open_box(page)
-    type_like_a_person(page, "体质监测x")
+    type_like_a_person(page, "体质")
+    settle(page, "体质")
+    assert "suggest.js" not in page.evaluate("() => kbSearch.stats().loaded")  # only when nothing is found
+    type_like_a_person(page, "监测x")
     settle(page, "体质监测x")
     assert "没有找到" in page.inner_text(".kb-search-status")
+    assert "suggest.js" in page.evaluate("() => kbSearch.stats().loaded")
     words = page.eval_on_selector_all(".kb-suggest", "bs => bs.map(b => b.textContent)")
     assert "体质监测" in words  # the query without its last character finds something
     page.click(".kb-suggest >> text=体质监测")

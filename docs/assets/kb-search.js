@@ -97,6 +97,7 @@
   }
 
   var meta = null;
+  var suggestWords = null;  // search/suggest.js: the words offered under 没有找到 (loaded only then)
   var facetData = null;     // search/facets.js: {groups: [[group, from, to], ...], subjects: one character a document}
   var shards = new Map();   // shard number → {key: encoded postings}
   var decoded = new Map();  // key → Uint32Array
@@ -107,6 +108,7 @@
   window.__kbSearch = {
     meta: function (_, m) { meta = m; },
     facets: function (_, f) { facetData = f; },
+    suggest: function (_, words) { suggestWords = words; },
     shard: function (i, keys) { shards.set(i, keys); },
     docs: function (c, rows) { chunks.set(c, rows); }
   };
@@ -553,7 +555,8 @@
 
     async function suggestions(query, terms) {
       var q = norm(query), qs = new Set(cps(q)), scored = [];
-      (meta.suggest || []).forEach(function (w, i) {
+      if (!suggestWords) await load("suggest.js");
+      (suggestWords || []).forEach(function (w, i) {
         var shared = 0;
         new Set(cps(norm(w))).forEach(function (c) { if (qs.has(c)) shared++; });
         if (shared) scored.push([shared, i, w]);

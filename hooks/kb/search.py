@@ -17,9 +17,10 @@ implements the same algorithm; tests compare the two):
   n*4 + 2 (key in the title) + 1 (key in a number word). A key lives in shard
   fnv1a32(code points of key) % shards (FNV-1a: h = 2166136261; h = (h ^ cp) * 16777619 mod 2**32).
 - `search/meta.js`: `__kbSearch.meta(0, {...})`: sizes, kinds as document ranges, the aliases,
-  words for 没有找到 suggestions, and the common runs of GRAM characters (in at least `common_df`
+  and the common runs of GRAM characters (in at least `common_df`
   documents; a longer term is looked up by its rarest ones) grouped by the bit length of their
   document count: `{"17": ["教育局", ...]}`.
+- `search/suggest.js`: `__kbSearch.suggest(0, [...])`: the words offered under 没有找到 (loaded only then).
 - `search/facets.js`: `__kbSearch.facets(0, {groups, subjects})`: groups as document ranges, each
   document's subjects as one character; loaded only when a reader narrows by subject or list.
 - `search/s/<hex>.js`: `__kbSearch.shard(i, {key: postings})`: postings increasing, written as
@@ -436,6 +437,7 @@ class SearchIndex:
             out[f"search/d/{c // CHUNK}.js"] = _script("docs", c // CHUNK, rows)
         meta = self.meta(shards, width)
         out["search/facets.js"] = _script("facets", 0, {"groups": meta.pop("groups"), "subjects": meta.pop("subjects")})
+        out["search/suggest.js"] = _script("suggest", 0, meta.pop("suggest"))
         out["search/meta.js"] = _script("meta", 0, meta)
         return out
 

@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from .corpus import Corpus, Entry, plain
+from .corpus import Corpus, Entry, plain, same_words
 from .load import Problem
-from .models import SUBJECTS, Document
+from .models import SUBJECTS, Document, NegativeKind
 
 if TYPE_CHECKING:
     from .validate import Loaded, Where
@@ -183,9 +183,22 @@ def build_units(b: Building) -> Built:
         yield Entry("unit", unit.id, unit.name, unit.name, (), unit, where)
 
 
+# A prohibition's heading: its `title` when an editor wrote one, else the clause of its text that forbids
+# (严禁…, 不得…, 克服…), cut like an item's title: '突出质量导向，…，不得将论文数…与绩效工资分配、奖励挂钩。'
+# is headed '不得将论文数、项目数、课题经费等科研量化指标与绩效工资分配、奖励挂钩'.
+FORBIDS = re.compile(r"严禁|不得|禁止|杜绝|切忌|克服|纠正|扭转|改变|破除|停止|避免|控制|淡化|减少|转变|查处|不随人走")
+
+
+def negative_title(record: Any) -> str:
+    if record.title:
+        return plain(record.title)
+    clauses = [c for c in re.split(r"[,，。;；:：]", plain(record.text)) if c.strip()] or [plain(record.text)]
+    return auto_title(next((c for c in clauses if FORBIDS.search(c)), clauses[0]))
+
+
 def build_negatives(b: Building) -> Built:
     for neg, where, _ in b.loaded.of("negative"):
-        yield Entry("negative", neg.id, neg.text, neg.text, tuple(neg.subjects), neg, where)
+        yield Entry("negative", neg.id, negative_title(neg), neg.text, tuple(neg.subjects), neg, where)
 
 
 def build_cases(b: Building) -> Built:
@@ -224,7 +237,8 @@ def _task_search(corpus: Corpus, e: Entry) -> str:
 
 def _negative_search(corpus: Corpus, e: Entry) -> str:
     r = e.record
-    return f"{e.text} {r.kind}类 {corpus[r.source.document].record.short_title}"
+    documents = dict.fromkeys(corpus[s.document].record.short_title for s in r.sources)
+    return f"{e.text} {r.kind}类 {' '.join(documents)}"
 
 
 def _measure_search(corpus: Corpus, e: Entry) -> str:
@@ -271,7 +285,8 @@ def _document_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
 
 
 def _negative_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
-    return {"negative_kind": e.record.kind, "source": e.record.source.model_dump(exclude_none=True)}
+    return {"negative_kind": e.record.kind,
+            "sources": [s.model_dump(exclude_none=True) for s in e.record.sources]}
 
 
 def _unit_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
@@ -304,23 +319,48 @@ def attachment_title(doc: Entry, list_id: str) -> str:
     return att.title if att else doc.record.short_title  # type: ignore[no-any-return]
 
 
+def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple[Entry, list[str]]]]]:
+    """The prohibitions that bind a task, by kind: those stated in the task itself, then those of its subjects
+    stated in its own list or the national plan, each with where (of those) it is stated: [(kind, [(entry,
+    ['本任务', '任务11', '总体方案 二(一)3'])])]."""
+    list_id = task.list or ""
+    plans = [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+    own = [n for n in corpus.links_to(task.id) if n.kind == "negative"]
+    found = own + [n for n in corpus.negatives_of_subjects(task.subjects, [list_id, *plans]) if n not in own]
+    out = []
+    for kind in get_args(NegativeKind):  # in the negative list's order
+        rows = []
+        for n in (n for n in found if n.record.kind == kind):
+            tasks = sorted({s.task for s in n.record.sources if s.document == list_id and s.task is not None},
+                           key=lambda t: (t != task.number, t))
+            where = ["、".join("本任务" if t == task.number else f"任务{t}" for t in tasks)] if tasks else []
+            for s in n.record.sources:
+                if s.document in plans or (s.document == list_id and s.task is None):
+                    where.append(" ".join(filter(None, [corpus.document(s.document).short_title, s.section])))
+            rows.append((n, list(dict.fromkeys(where))))
+        if rows:
+            out.append((kind, rows))
+    return out
+
+
 def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     list_id = e.list or ""
     doc = corpus.document(list_id)
-    related_ids = {x.id for x in corpus.related(e.id)}
-    # The prohibitions that bind this task: its own list's and the national plan's, same subject.
-    scope = [list_id] + [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+    negatives = negatives_of_task(corpus, e)
+    shown = {n.id for _, rows in negatives for n, _ in rows}
     return {"section": next(s for s in doc.sections if s.number == e.record.section),
-            "units": corpus.units_of_task(e.id),
-            "same_subject_negatives": [n for n in corpus.negatives_of_subjects(e.subjects, scope)
-                                       if n.id not in related_ids],
+            "units": corpus.units_of_task(e.id), "negatives": negatives,
+            "plans": [d for d in corpus.of_kind("document") if d.record.kind == "总体方案"],
+            # a prohibition shown under 负面清单 is not listed again among the records that link here
+            "links_from": [x for x in corpus.links_from(e.id) if x.id not in shown],
+            "links_to": [x for x in corpus.links_to(e.id) if x.id not in shown],
             "neighbours": _neighbours(corpus.items_of_list(list_id), e)}
 
 
 def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Context:
     items = corpus.items_of_list(doc.id)
     return {"doc": doc, "d": doc.record, "items": items,
-            "negatives": [e for e in corpus.of_kind("negative") if e.record.source.document == doc.id],
+            "negatives": [e for e in corpus.of_kind("negative") if any(s.document == doc.id for s in e.record.sources)],
             "cases": [e for e in corpus.of_kind("case") if e.record.document == doc.id],
             "forms": {e.id: e for e in corpus.of_kind("form")},
             "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)}
@@ -332,10 +372,30 @@ def _project_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context
             "list_title": attachment_title(corpus[list_id], list_id)}
 
 
+def negative_sources(corpus: Corpus, e: Entry) -> list[tuple[Entry, list[tuple[Entry | None, str | None]]]]:
+    """A prohibition's sources by document, in the order written: [(document, [(task or None, section)])]."""
+    by_doc: dict[str, list[tuple[Entry | None, str | None]]] = {}
+    for s in e.record.sources:
+        task = corpus.entries.get(f"{s.document}/{s.task}") if s.task else None
+        by_doc.setdefault(s.document, []).append((task, s.section))
+    return [(corpus[d], places) for d, places in by_doc.items()]
+
+
+def negative_source_text(corpus: Corpus, e: Entry) -> str:
+    """Where a prohibition is stated, in a line: '桃源县重点任务清单 任务10、任务11；总体方案 二(一)3'."""
+    parts = []
+    for doc, places in negative_sources(corpus, e):
+        where = "、".join(f"任务{t.number}" if t else s or "" for t, s in places)
+        parts.append(f"{doc.record.short_title} {where}".strip())
+    return "；".join(parts)
+
+
 def _negative_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
-    src = e.record.source
-    return {"doc": corpus[src.document],
-            "source_task": corpus.entries.get(f"{src.document}/{src.task}") if src.task else None}
+    # The text is quoted below the heading when the heading is only part of it.
+    sources = negative_sources(corpus, e)
+    tasks = {task.id for _, places in sources for task, _ in places if task}
+    return {"sources": sources, "quote_differs": same_words(e.title) != same_words(e.text),
+            "links_from": [x for x in corpus.links_from(e.id) if x.id not in tasks]}  # (its tasks are in 出处)
 
 
 def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
@@ -407,8 +467,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("negative", "负面清单", "negative", "negative", "negative.html", build_negatives,
          data_file="negative.yml",
          search_order=2, search_tags=True, search_text=_negative_search, json_fields=_negative_json,
-         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, page_title=lambda e: f"负面清单：{e.title}",
-         context=_negative_context),
+         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, context=_negative_context),
     Kind("case", "典型案例", "cases", "cases", "case.html", build_cases,
          data_file="cases/",
          search_order=3, search_text=_case_search, json_fields=_case_json, tagged=True, context=_case_context),

@@ -266,12 +266,18 @@ class NegativeSource(Record):
     section: Name | None = None
 
 
+# One prohibition is one entry, however many documents state it: `sources` lists every place it is stated
+# (the first is where `text` is quoted from; the others say it in the same words, punctuation aside).
+# A second entry with the same words is refused (kb.checks): add its source to the first one instead.
+# The entry's page is headed by `title`: words of `text` (verbatim), or without it the clause of the text
+# that forbids (kb.kinds.negative_title).
 class Negative(Record):
     id: Slug
+    title: Name | None = None
     text: Text
     kind: NegativeKind
     subjects: list[Subject] = Field(min_length=1)
-    source: NegativeSource
+    sources: list[NegativeSource] = Field(min_length=1)
     links: list[RecordRef] = []
 
 

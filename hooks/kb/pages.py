@@ -16,7 +16,7 @@ from pypinyin import lazy_pinyin
 
 from . import routes
 from .corpus import SUBJECT_SLUGS, Corpus, Entry
-from .kinds import KINDS, attachment_title, downloads_with_sizes
+from .kinds import KINDS, attachment_title, downloads_with_sizes, negative_source_text
 from .kinds import of as kinds_with
 from .models import SUBJECTS
 
@@ -115,7 +115,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         if tasks:
             pages.append(task_list_page(corpus, doc, tasks))
         if projects:
-            pages.append(project_list_page(doc, projects))
+            pages.append(project_list_page(corpus, doc, projects))
     pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
                       {"lists": _lists_of(corpus, "task")}))
     pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
@@ -224,8 +224,10 @@ def lists_page(corpus: Corpus) -> Page:
     negative_rows = []
     for kind, anchor in NEGATIVE_KINDS.items():
         of_kind = [e for e in negatives if e.record.kind == kind]
-        negative_rows.append((kind, anchor, len(of_kind),
-                              _by_region(of_kind, lambda e: region_of_doc(e.record.source.document))))
+        # A prohibition stated in several regions counts in each of them.
+        by_region = Counter(r for e in of_kind for r in dict.fromkeys(region_of_doc(s.document)
+                                                                       for s in e.record.sources))
+        negative_rows.append((kind, anchor, len(of_kind), list(by_region.items())))
     return Page(routes.LISTS_INDEX, "lists.html", "清单", {
         "project_lists": projects, "task_lists": _lists_of(corpus, "task"),
         "negatives": negative_rows, "negative_total": len(negatives),
@@ -277,13 +279,24 @@ def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
         "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)]}, hide_toc=True)
 
 
-def project_list_page(doc: Entry, projects: list[Entry]) -> Page:
-    """A project list (湖北's 项目库): its items; `attachment` is the number of the document's attachment
-    that is the list (None when no attachment is), `subjects` those its items have, for a filter."""
+def short_label(entry: Entry) -> str:
+    """How a table cell names a linked record: 任务44 (a numbered item by its number), 案例：三是坚持以体健身
+    (a case measure), 负面清单：… (a prohibition by its heading)."""
+    if entry.number is not None and entry.list:
+        return entry.title.split("　", 1)[0]
+    label = "案例" if entry.kind == "measure" else entry.kind_label
+    return f"{label}：{entry.title.rstrip('。')}"
+
+
+def project_list_page(corpus: Corpus, doc: Entry, projects: list[Entry]) -> Page:
+    """A project list (湖北's 项目库): its items, each with the records linked to it (`related`, item id →
+    [(entry, short label)]); `attachment` is the number of the document's attachment that is the list (None
+    when no attachment is), `subjects` those its items have, for a filter."""
     att = next((a for a in doc.record.attachments if a.projects == doc.id), None)
+    related = {p.id: [(x, short_label(x)) for x in corpus.related(p.id)] for p in projects}
     return Page(routes.index_path("project", doc.id), "project_list.html",
                 doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
-                {"doc": doc, "projects": projects, "attachment": att.number if att else None,
+                {"doc": doc, "projects": projects, "related": related, "attachment": att.number if att else None,
                  "subjects": [s for s in SUBJECTS if any(s in p.subjects for p in projects)]})
 
 
@@ -294,9 +307,9 @@ def negative_list_page(corpus: Corpus) -> Page:
         of_kind = [e for e in negatives if e.record.kind == kind]
         by_subject = [(s, [e for e in of_kind if s in e.subjects]) for s in SUBJECTS]
         groups.append((kind, NEGATIVE_KINDS[kind], len(of_kind), [(s, es) for s, es in by_subject if es]))
-    docs = {d.id: d for d in corpus.of_kind("document")}
     return Page(routes.index_path("negative"), "negative_list.html", "负面清单",
-                {"groups": groups, "total": len(negatives), "docs": docs})
+                {"groups": groups, "total": len(negatives),
+                 "where": {e.id: negative_source_text(corpus, e) for e in negatives}})
 
 
 def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None) -> Page:

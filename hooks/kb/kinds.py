@@ -12,7 +12,7 @@ template in overrides/pages/, and the data (tests/test_kinds.py does it with a t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -359,7 +359,7 @@ def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
 
 def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Context:
     items = corpus.items_of_list(doc.id)
-    return {"doc": doc, "d": doc.record, "items": items,
+    return {"doc": doc, "d": doc.record, "items": items, "requirements": requirement_groups(doc.record.requirements),
             "negatives": [e for e in corpus.of_kind("negative") if any(s.document == doc.id for s in e.record.sources)],
             "cases": [e for e in corpus.of_kind("case") if e.record.document == doc.id],
             "forms": {e.id: e for e in corpus.of_kind("form")},
@@ -420,15 +420,56 @@ def downloads_with_sizes(entry: Entry, sizes: dict[str, int]) -> list[dict[str, 
     return out
 
 
+@dataclass
+class RequirementGroup:
+    """One sentence of a document's requirements, shown once with every kind it states."""
+    kinds: list[str]
+    text: str
+    date: str | None
+    word_limits: list[Any] = field(default_factory=list)  # the word limits the sentence states
+
+
+def requirement_groups(requirements: Sequence[Any], word_limits: Sequence[Any] = ()) -> list[RequirementGroup]:
+    """Requirements as a page shows them: a sentence once. A requirement whose words are part of another's
+    (湖北's 报送材料 and 报送方式 are parts of its 截止时间 sentence) joins that one, under both kinds; so does a
+    word limit whose words are in a 字数 requirement. Kept in the order written."""
+    words = [same_words(r.text) for r in requirements]
+
+    def root(i: int) -> int:
+        hosts = [j for j, v in enumerate(words) if j != i and words[i] in v and (len(v) > len(words[i]) or j < i)]
+        return root(max(hosts, key=lambda j: (len(words[j]), -j))) if hosts else i
+
+    groups: dict[int, RequirementGroup] = {}
+    for i, r in enumerate(requirements):
+        j = root(i)
+        if j not in groups:
+            groups[j] = RequirementGroup([], requirements[j].text, requirements[j].date)
+        g = groups[j]
+        if r.kind not in g.kinds:
+            g.kinds.append(r.kind)
+        g.date = g.date or r.date
+    for w in word_limits:
+        host = next((g for j, g in groups.items() if same_words(w.text) in words[j]), None)
+        if host is not None:
+            host.word_limits.append(w)
+    return list(groups.values())
+
+
 def _form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> Context:
     rec = form.record
     doc = corpus[rec.document]
     reqs = [r for r in doc.record.requirements if r.kind in ("截止时间", "报送方式", "报送材料", "申报数量", "字数")]
+    groups = requirement_groups(reqs, doc.record.word_limits)
+    shown = [same_words(g.text) for g in groups]
     options = {"pilot_types": [p.name for p in doc.record.pilot_types], "case_types": doc.record.case_types,
                "projects": [f"{e.number}. {e.text}" for e in corpus.of_kind("project")
                             if any(a.projects == e.list for a in doc.record.attachments)]}
-    return {"doc": doc, "requirements": reqs, "options": options, "quotas": doc.record.quotas,
-            "word_limits": doc.record.word_limits, "downloads": downloads_with_sizes(form, sizes)}
+    attached = [w for g in groups for w in g.word_limits]
+    return {"doc": doc, "requirements": groups, "options": options, "quotas": doc.record.quotas,
+            # the quotas' own words are quoted only when no requirement shown already says them
+            "quotas_quoted": all(any(same_words(q.text) in s for s in shown) for q in doc.record.quotas),
+            "word_limits": [w for w in doc.record.word_limits if w not in attached],
+            "downloads": downloads_with_sizes(form, sizes)}
 
 
 def _case_context(corpus: Corpus, case: Entry, sizes: dict[str, int]) -> Context:

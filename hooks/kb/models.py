@@ -200,6 +200,9 @@ class Document(Record):
     kind: Literal["通知", "任务清单", "案例示例", "总体方案"]
     issuer: Name | None = None
     forwarded_by: Name | None = None
+    # A forwarded notice's requirements (its deadline, mailbox, office) may be the forwarding unit's own:
+    # this note says whose they are; it stands above them on the document's and its forms' pages.
+    forwarding_note: Text | None = None
     doc_number: Name | None = None
     date: IsoDate | None = None
     region: Name

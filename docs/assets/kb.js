@@ -146,9 +146,29 @@
     update();
   }
 
+  // A table wider than the screen scrolls sideways in the theme's wrapper; a keyboard user reaches the
+  // wrapper to scroll it (axe: scrollable-region-focusable). Checked again when the width changes.
+  function focusableScrollers() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!wrap.hasAttribute("tabindex")) {
+          wrap.tabIndex = 0;
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", "表格（可左右滚动）");
+        }
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  window.addEventListener("resize", focusableScrollers);
+
   function init() {
     document.querySelectorAll("[data-kb-table]").forEach(setupTable);
     document.querySelectorAll(".kb-wordcount").forEach(setupCounter);
+    focusableScrollers();
   }
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else if (document.readyState !== "loading") init();

@@ -16,6 +16,8 @@ from pypinyin import lazy_pinyin
 
 from . import routes
 from .corpus import SUBJECT_SLUGS, Corpus, Entry
+from .history import Change, History
+from .history import summary as change_summary
 from .kinds import KINDS, attachment_title, downloads_with_sizes, negative_source_text
 from .kinds import of as kinds_with
 from .models import SUBJECTS
@@ -36,6 +38,7 @@ class Page:
     toc: bool = True          # list the page's headings in the sidebar (a record page is short: only its title)
     aggregate: bool = True    # a page of many records (home, hub, list): searched by its title
     entry: str | None = None  # the record whose page this is (a term's page does not explain the term)
+    updated: Change | None = None  # the newest change of what the page shows (最近更新), when known
 
 
 # The 原文 page of a task list. Its copy lost the table's layout: each cell is a line, the header repeats on
@@ -97,9 +100,11 @@ def original_blocks(lines: list[str], tasks: dict[int | None, Entry]) -> list[di
     return blocks
 
 
-def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]:
-    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes."""
+def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, history: History | None = None) -> list[Page]:
+    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes; `history` gives
+    record pages their 最近更新 and the 更新记录 page its changes (none: the pages say nothing of dates)."""
     sizes = sizes or {}
+    history = history or History.none("not read")
     pages = [home_page(corpus)]
     pages += [hub_page(corpus, s) for s in SUBJECTS]
     pages.append(Page(routes.index_path("document"), "documents.html", "政策文件",
@@ -108,7 +113,8 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
         numbered = {e.number: e for e in corpus.items_of_list(doc.id) if e.kind == "task"}
         pages.append(Page(routes.original_path(doc.id), "original.html", f"原文：{doc.record.short_title}",
-                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False))
+                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False,
+                          updated=history.last_original.get(doc.id)))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
@@ -122,7 +128,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
                       {"lists": _lists_of(corpus, "project")}))
     for kind in KINDS.values():
         if kind.template:
-            pages += [record_page(corpus, entry, sizes) for entry in corpus.of_kind(kind.name)]
+            pages += [record_page(corpus, entry, sizes, history) for entry in corpus.of_kind(kind.name)]
     pages.append(Page(routes.index_path("case"), "cases.html", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
@@ -138,6 +144,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     pages.append(forms_page(corpus, sizes))
     pages.append(lists_page(corpus))
     pages.append(subjects_page(corpus))
+    pages.append(changes_page(corpus, history))
     tagged: dict[str, list[Page]] = {}
     for page in pages:
         for tag in page.tags:
@@ -312,7 +319,30 @@ def negative_list_page(corpus: Corpus) -> Page:
                  "where": {e.id: negative_source_text(corpus, e) for e in negatives}})
 
 
-def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None) -> Page:
+CHANGES_SHOWN = 200     # the 更新记录 page lists the newest changes …
+RECORDS_SHOWN = 12      # … each with this many of its records
+
+
+def changes_page(corpus: Corpus, history: History) -> Page:
+    """更新记录: the changes by date, newest first, each with what it did and the records it changed."""
+    groups: list[tuple[str | None, list[tuple[Change, str, list[tuple[Entry | str, str]], int]]]] = []
+    for change in history.changes[:CHANGES_SHOWN]:
+        # (link target, text): a record's page, or a document's 原文 page
+        changed: list[tuple[Entry | str, str]] = [(corpus[r], corpus[r].title) for r in change.records
+                                                  if r in corpus.entries]
+        changed += [(routes.original_path(d), f"原文：{corpus.document(d).short_title}") for d in change.documents
+                    if d in corpus.entries]
+        row = (change, change_summary(change, corpus), changed[:RECORDS_SHOWN], len(changed))
+        if groups and groups[-1][0] == change.date:
+            groups[-1][1].append(row)
+        else:
+            groups.append((change.date, [row]))
+    return Page(routes.CHANGES, "changes.html", "更新记录", {
+        "groups": groups, "why_none": history.why_none, "more": max(0, len(history.changes) - CHANGES_SHOWN)})
+
+
+def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None,
+                history: History | None = None) -> Page:
     """A record's own page, from its kind's row: template, title, context."""
     kind = KINDS[entry.kind]
     assert kind.template is not None, f"{entry.kind} has no page of its own"
@@ -323,4 +353,4 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["doc"] = corpus[entry.list]
     ctx.update(kind.context(corpus, entry, sizes or {}))
     return Page(routes.page_path(entry), kind.template, kind.page_title(entry), ctx, tags=tags, toc=kind.sidebar_toc,
-                aggregate=False, entry=entry.id)
+                aggregate=False, entry=entry.id, updated=history.last.get(entry.id) if history else None)

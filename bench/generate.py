@@ -17,14 +17,15 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
 from kb.assemble import load_corpus  # noqa: E402
-from kb.corpus import plain  # noqa: E402
-from kb.kinds import auto_title  # noqa: E402
+from kb.corpus import plain, same_words  # noqa: E402
+from kb.kinds import auto_title, negative_title  # noqa: E402
 
 SUBJECTS = ["党委和政府", "学校", "教师", "学生", "用人", "综合"]
 
@@ -66,7 +67,7 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
     task_sentences = _sentences(e.record.text for e in tasks)
     project_sentences = _sentences(e.record.text for e in real.of_kind("project"))
     negatives = real.of_kind("negative")
-    national = [e.id for e in negatives if e.record.source.document == "national-plan-2020"]
+    national = [e.id for e in negatives if e.record.sources[0].document == "national-plan-2020"]
     units = real.of_kind("unit")
     taoyuan = real.document("taoyuan-2022")
 
@@ -114,15 +115,34 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
             items.append(_titled(item, titles))
         _dump(data / "projects" / f"{doc_id}.yml", "../schema/projects.schema.json", {"list": doc_id, "projects": items})
 
+    # A county's prohibition restates a real one in its own region's words; one that a county states in
+    # several tasks is one entry with several sources (kb.checks refuses the same words twice).
     neg = yaml.safe_load((data / "negative.yml").read_text(encoding="utf-8"))
-    for i in range(1, n_negatives + 1):
+    regions = {d["id"]: d["region"] for d in docs["documents"]}
+    by_words: dict[str, dict] = {}
+    headings = {e.title for e in negatives}
+    i = 0
+    while i < n_negatives:
         model = rng.choice(negatives).record
         list_id, number = rng.choice(county_tasks).split("/")
-        entry = {"id": f"syn-{i:05d}", "text": model.text, "kind": model.kind, "subjects": list(model.subjects),
-                 "source": {"document": list_id, "task": int(number)}}
+        source = {"document": list_id, "task": int(number)}
+        text = f"{regions[list_id]}范围内{model.text}"
+        same = by_words.get(same_words(text))
+        if same is not None:
+            if source not in same["sources"]:
+                same["sources"].append(source)
+            continue
+        heading = negative_title(SimpleNamespace(title=None, text=text))
+        if heading in headings:
+            continue
+        i += 1
+        entry = {"id": f"syn-{i:05d}", "text": text, "kind": model.kind, "subjects": list(model.subjects),
+                 "sources": [source]}
         if rng.random() < 0.5:
             entry["links"] = [rng.choice(national)]
         neg["negatives"].append(entry)
+        by_words[same_words(text)] = entry
+        headings.add(heading)
     _dump(data / "negative.yml", "schema/negative.schema.json", neg)
     _dump(data / "documents.yml", "schema/documents.schema.json", docs)
     corpus = load_corpus(data, out)  # the generated data must be valid

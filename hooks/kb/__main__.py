@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     zipper.add_argument("dest", type=Path)
     render = sub.add_parser("render", help="write every page's article HTML and every file into DIR (no MkDocs)")
     render.add_argument("dir", type=Path)
+    render.add_argument("--history", default=None,
+                        help="'none' for no 最近更新 dates, or a fixed history (JSON); default: the git history")
     schema = sub.add_parser("schema", help="write the JSON Schema files for editors into data/schema/")
     schema.add_argument("--check", action="store_true", help="fail if the files are stale instead of writing")
     args = parser.parse_args(argv)
@@ -62,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         return _search(corpus, args)
     if args.command == "render":
         from .glossary import Glossary
+        from .history import load as load_history
         from .site import Site
-        built = Site(corpus, Glossary(corpus)).build()
+        built = Site(corpus, Glossary(corpus), load_history(corpus, args.data, args.data.parent, args.history)).build()
         files = {routes.site_url(p.path, dir_urls=False): p.html.encode("utf-8") for p in built.pages}
         files.update(built.files)
         for path, content in sorted(files.items()):

@@ -8,6 +8,7 @@ are, in kb.routes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -28,6 +29,15 @@ SUBJECT_SLUGS = {"党委和政府": "party-government", "学校": "schools", "�
 def plain(text: str) -> str:
     """Text as read: restored characters in, markers out."""
     return text.replace(RESTORE_OPEN, "").replace(RESTORE_CLOSE, "")
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def same_words(text: str) -> str:
+    """Text reduced to its words: width folded (NFKC), punctuation, quotes, spaces and restoration
+    marks dropped. Two prohibitions with the same words are one prohibition (kb.checks)."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def first_clause(text: str, limit: int = 40) -> str:
@@ -92,7 +102,8 @@ class Corpus:
                 by_list.setdefault(e.list, []).append(e)
             if e.kind == "negative":
                 for subject in e.subjects:
-                    negatives.setdefault((subject, e.record.source.document), []).append(e)
+                    for document in dict.fromkeys(s.document for s in e.record.sources):
+                        negatives.setdefault((subject, document), []).append(e)
             elif e.kind == "unit":
                 units.setdefault((e.record.region, e.record.name), e)
         put("by_kind", _frozen({k: tuple(v) for k, v in by_kind.items()}))

@@ -12,14 +12,14 @@ template in overrides/pages/, and the data (tests/test_kinds.py does it with a t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from .corpus import Corpus, Entry, plain
+from .corpus import Corpus, Entry, plain, same_words
 from .load import Problem
-from .models import SUBJECTS, Document
+from .models import SUBJECTS, Document, NegativeKind
 
 if TYPE_CHECKING:
     from .validate import Loaded, Where
@@ -183,9 +183,22 @@ def build_units(b: Building) -> Built:
         yield Entry("unit", unit.id, unit.name, unit.name, (), unit, where)
 
 
+# A prohibition's heading: its `title` when an editor wrote one, else the clause of its text that forbids
+# (严禁…, 不得…, 克服…), cut like an item's title: '突出质量导向，…，不得将论文数…与绩效工资分配、奖励挂钩。'
+# is headed '不得将论文数、项目数、课题经费等科研量化指标与绩效工资分配、奖励挂钩'.
+FORBIDS = re.compile(r"严禁|不得|禁止|杜绝|切忌|克服|纠正|扭转|改变|破除|停止|避免|控制|淡化|减少|转变|查处|不随人走")
+
+
+def negative_title(record: Any) -> str:
+    if record.title:
+        return plain(record.title)
+    clauses = [c for c in re.split(r"[,，。;；:：]", plain(record.text)) if c.strip()] or [plain(record.text)]
+    return auto_title(next((c for c in clauses if FORBIDS.search(c)), clauses[0]))
+
+
 def build_negatives(b: Building) -> Built:
     for neg, where, _ in b.loaded.of("negative"):
-        yield Entry("negative", neg.id, neg.text, neg.text, tuple(neg.subjects), neg, where)
+        yield Entry("negative", neg.id, negative_title(neg), neg.text, tuple(neg.subjects), neg, where)
 
 
 def build_cases(b: Building) -> Built:
@@ -224,7 +237,8 @@ def _task_search(corpus: Corpus, e: Entry) -> str:
 
 def _negative_search(corpus: Corpus, e: Entry) -> str:
     r = e.record
-    return f"{e.text} {r.kind}类 {corpus[r.source.document].record.short_title}"
+    documents = dict.fromkeys(corpus[s.document].record.short_title for s in r.sources)
+    return f"{e.text} {r.kind}类 {' '.join(documents)}"
 
 
 def _measure_search(corpus: Corpus, e: Entry) -> str:
@@ -271,7 +285,8 @@ def _document_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
 
 
 def _negative_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
-    return {"negative_kind": e.record.kind, "source": e.record.source.model_dump(exclude_none=True)}
+    return {"negative_kind": e.record.kind,
+            "sources": [s.model_dump(exclude_none=True) for s in e.record.sources]}
 
 
 def _unit_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
@@ -304,23 +319,48 @@ def attachment_title(doc: Entry, list_id: str) -> str:
     return att.title if att else doc.record.short_title  # type: ignore[no-any-return]
 
 
+def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple[Entry, list[str]]]]]:
+    """The prohibitions that bind a task, by kind: those stated in the task itself, then those of its subjects
+    stated in its own list or the national plan, each with where (of those) it is stated: [(kind, [(entry,
+    ['本任务', '任务11', '总体方案 二(一)3'])])]."""
+    list_id = task.list or ""
+    plans = [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+    own = [n for n in corpus.links_to(task.id) if n.kind == "negative"]
+    found = own + [n for n in corpus.negatives_of_subjects(task.subjects, [list_id, *plans]) if n not in own]
+    out = []
+    for kind in get_args(NegativeKind):  # in the negative list's order
+        rows = []
+        for n in (n for n in found if n.record.kind == kind):
+            tasks = sorted({s.task for s in n.record.sources if s.document == list_id and s.task is not None},
+                           key=lambda t: (t != task.number, t))
+            where = ["、".join("本任务" if t == task.number else f"任务{t}" for t in tasks)] if tasks else []
+            for s in n.record.sources:
+                if s.document in plans or (s.document == list_id and s.task is None):
+                    where.append(" ".join(filter(None, [corpus.document(s.document).short_title, s.section])))
+            rows.append((n, list(dict.fromkeys(where))))
+        if rows:
+            out.append((kind, rows))
+    return out
+
+
 def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     list_id = e.list or ""
     doc = corpus.document(list_id)
-    related_ids = {x.id for x in corpus.related(e.id)}
-    # The prohibitions that bind this task: its own list's and the national plan's, same subject.
-    scope = [list_id] + [d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案"]
+    negatives = negatives_of_task(corpus, e)
+    shown = {n.id for _, rows in negatives for n, _ in rows}
     return {"section": next(s for s in doc.sections if s.number == e.record.section),
-            "units": corpus.units_of_task(e.id),
-            "same_subject_negatives": [n for n in corpus.negatives_of_subjects(e.subjects, scope)
-                                       if n.id not in related_ids],
+            "units": corpus.units_of_task(e.id), "negatives": negatives,
+            "plans": [d for d in corpus.of_kind("document") if d.record.kind == "总体方案"],
+            # a prohibition shown under 负面清单 is not listed again among the records that link here
+            "links_from": [x for x in corpus.links_from(e.id) if x.id not in shown],
+            "links_to": [x for x in corpus.links_to(e.id) if x.id not in shown],
             "neighbours": _neighbours(corpus.items_of_list(list_id), e)}
 
 
 def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Context:
     items = corpus.items_of_list(doc.id)
-    return {"doc": doc, "d": doc.record, "items": items,
-            "negatives": [e for e in corpus.of_kind("negative") if e.record.source.document == doc.id],
+    return {"doc": doc, "d": doc.record, "items": items, "requirements": requirement_groups(doc.record.requirements),
+            "negatives": [e for e in corpus.of_kind("negative") if any(s.document == doc.id for s in e.record.sources)],
             "cases": [e for e in corpus.of_kind("case") if e.record.document == doc.id],
             "forms": {e.id: e for e in corpus.of_kind("form")},
             "task_list": any(e.kind == "task" for e in items), "project_list": any(e.kind == "project" for e in items)}
@@ -332,10 +372,30 @@ def _project_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context
             "list_title": attachment_title(corpus[list_id], list_id)}
 
 
+def negative_sources(corpus: Corpus, e: Entry) -> list[tuple[Entry, list[tuple[Entry | None, str | None]]]]:
+    """A prohibition's sources by document, in the order written: [(document, [(task or None, section)])]."""
+    by_doc: dict[str, list[tuple[Entry | None, str | None]]] = {}
+    for s in e.record.sources:
+        task = corpus.entries.get(f"{s.document}/{s.task}") if s.task else None
+        by_doc.setdefault(s.document, []).append((task, s.section))
+    return [(corpus[d], places) for d, places in by_doc.items()]
+
+
+def negative_source_text(corpus: Corpus, e: Entry) -> str:
+    """Where a prohibition is stated, in a line: '桃源县重点任务清单 任务10、任务11；总体方案 二(一)3'."""
+    parts = []
+    for doc, places in negative_sources(corpus, e):
+        where = "、".join(f"任务{t.number}" if t else s or "" for t, s in places)
+        parts.append(f"{doc.record.short_title} {where}".strip())
+    return "；".join(parts)
+
+
 def _negative_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
-    src = e.record.source
-    return {"doc": corpus[src.document],
-            "source_task": corpus.entries.get(f"{src.document}/{src.task}") if src.task else None}
+    # The text is quoted below the heading when the heading is only part of it.
+    sources = negative_sources(corpus, e)
+    tasks = {task.id for _, places in sources for task, _ in places if task}
+    return {"sources": sources, "quote_differs": same_words(e.title) != same_words(e.text),
+            "links_from": [x for x in corpus.links_from(e.id) if x.id not in tasks]}  # (its tasks are in 出处)
 
 
 def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
@@ -360,15 +420,56 @@ def downloads_with_sizes(entry: Entry, sizes: dict[str, int]) -> list[dict[str, 
     return out
 
 
+@dataclass
+class RequirementGroup:
+    """One sentence of a document's requirements, shown once with every kind it states."""
+    kinds: list[str]
+    text: str
+    date: str | None
+    word_limits: list[Any] = field(default_factory=list)  # the word limits the sentence states
+
+
+def requirement_groups(requirements: Sequence[Any], word_limits: Sequence[Any] = ()) -> list[RequirementGroup]:
+    """Requirements as a page shows them: a sentence once. A requirement whose words are part of another's
+    (湖北's 报送材料 and 报送方式 are parts of its 截止时间 sentence) joins that one, under both kinds; so does a
+    word limit whose words are in a 字数 requirement. Kept in the order written."""
+    words = [same_words(r.text) for r in requirements]
+
+    def root(i: int) -> int:
+        hosts = [j for j, v in enumerate(words) if j != i and words[i] in v and (len(v) > len(words[i]) or j < i)]
+        return root(max(hosts, key=lambda j: (len(words[j]), -j))) if hosts else i
+
+    groups: dict[int, RequirementGroup] = {}
+    for i, r in enumerate(requirements):
+        j = root(i)
+        if j not in groups:
+            groups[j] = RequirementGroup([], requirements[j].text, requirements[j].date)
+        g = groups[j]
+        if r.kind not in g.kinds:
+            g.kinds.append(r.kind)
+        g.date = g.date or r.date
+    for w in word_limits:
+        host = next((g for j, g in groups.items() if same_words(w.text) in words[j]), None)
+        if host is not None:
+            host.word_limits.append(w)
+    return list(groups.values())
+
+
 def _form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> Context:
     rec = form.record
     doc = corpus[rec.document]
     reqs = [r for r in doc.record.requirements if r.kind in ("截止时间", "报送方式", "报送材料", "申报数量", "字数")]
+    groups = requirement_groups(reqs, doc.record.word_limits)
+    shown = [same_words(g.text) for g in groups]
     options = {"pilot_types": [p.name for p in doc.record.pilot_types], "case_types": doc.record.case_types,
                "projects": [f"{e.number}. {e.text}" for e in corpus.of_kind("project")
                             if any(a.projects == e.list for a in doc.record.attachments)]}
-    return {"doc": doc, "requirements": reqs, "options": options, "quotas": doc.record.quotas,
-            "word_limits": doc.record.word_limits, "downloads": downloads_with_sizes(form, sizes)}
+    attached = [w for g in groups for w in g.word_limits]
+    return {"doc": doc, "requirements": groups, "options": options, "quotas": doc.record.quotas,
+            # the quotas' own words are quoted only when no requirement shown already says them
+            "quotas_quoted": all(any(same_words(q.text) in s for s in shown) for q in doc.record.quotas),
+            "word_limits": [w for w in doc.record.word_limits if w not in attached],
+            "downloads": downloads_with_sizes(form, sizes)}
 
 
 def _case_context(corpus: Corpus, case: Entry, sizes: dict[str, int]) -> Context:
@@ -407,8 +508,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("negative", "负面清单", "negative", "negative", "negative.html", build_negatives,
          data_file="negative.yml",
          search_order=2, search_tags=True, search_text=_negative_search, json_fields=_negative_json,
-         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, page_title=lambda e: f"负面清单：{e.title}",
-         context=_negative_context),
+         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, context=_negative_context),
     Kind("case", "典型案例", "cases", "cases", "case.html", build_cases,
          data_file="cases/",
          search_order=3, search_text=_case_search, json_fields=_case_json, tagged=True, context=_case_context),

@@ -201,6 +201,9 @@ class Document(Record):
     kind: Literal["通知", "任务清单", "案例示例", "总体方案"]
     issuer: Name | None = None
     forwarded_by: Name | None = None
+    # A forwarded notice's requirements (its deadline, mailbox, office) may be the forwarding unit's own:
+    # this note says whose they are; it stands above them on the document's and its forms' pages.
+    forwarding_note: Text | None = None
     doc_number: Name | None = None
     date: IsoDate | None = None
     region: Name
@@ -267,12 +270,18 @@ class NegativeSource(Record):
     section: Name | None = None
 
 
+# One prohibition is one entry, however many documents state it: `sources` lists every place it is stated
+# (the first is where `text` is quoted from; the others say it in the same words, punctuation aside).
+# A second entry with the same words is refused (kb.checks): add its source to the first one instead.
+# The entry's page is headed by `title`: words of `text` (verbatim), or without it the clause of the text
+# that forbids (kb.kinds.negative_title).
 class Negative(Record):
     id: Slug
+    title: Name | None = None
     text: Text
     kind: NegativeKind
     subjects: list[Subject] = Field(min_length=1)
-    source: NegativeSource
+    sources: list[NegativeSource] = Field(min_length=1)
     links: list[RecordRef] = []
 
 

@@ -16,7 +16,9 @@ from pypinyin import lazy_pinyin
 
 from . import routes
 from .corpus import SUBJECT_SLUGS, Corpus, Entry
-from .kinds import KINDS, attachment_title, downloads_with_sizes
+from .history import Change, History
+from .history import summary as change_summary
+from .kinds import KINDS, attachment_title, downloads_with_sizes, negative_source_text
 from .kinds import of as kinds_with
 from .models import SUBJECTS
 
@@ -36,6 +38,7 @@ class Page:
     toc: bool = True          # list the page's headings in the sidebar (a record page is short: only its title)
     aggregate: bool = True    # a page of many records (home, hub, list): searched by its title
     entry: str | None = None  # the record whose page this is (a term's page does not explain the term)
+    updated: Change | None = None  # the newest change of what the page shows (最近更新), when known
 
 
 # The 原文 page of a task list. Its copy lost the table's layout: each cell is a line, the header repeats on
@@ -97,9 +100,11 @@ def original_blocks(lines: list[str], tasks: dict[int | None, Entry]) -> list[di
     return blocks
 
 
-def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]:
-    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes."""
+def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, history: History | None = None) -> list[Page]:
+    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes; `history` gives
+    record pages their 最近更新 and the 更新记录 page its changes (none: the pages say nothing of dates)."""
     sizes = sizes or {}
+    history = history or History.none("not read")
     pages = [home_page(corpus)]
     pages += [hub_page(corpus, s) for s in SUBJECTS]
     pages.append(Page(routes.index_path("document"), "documents.html", "政策文件",
@@ -108,21 +113,22 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
         numbered = {e.number: e for e in corpus.items_of_list(doc.id) if e.kind == "task"}
         pages.append(Page(routes.original_path(doc.id), "original.html", f"原文：{doc.record.short_title}",
-                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False))
+                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False,
+                          updated=history.last_original.get(doc.id)))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
         if tasks:
             pages.append(task_list_page(corpus, doc, tasks))
         if projects:
-            pages.append(project_list_page(doc, projects))
+            pages.append(project_list_page(corpus, doc, projects))
     pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
                       {"lists": _lists_of(corpus, "task")}))
     pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
                       {"lists": _lists_of(corpus, "project")}))
     for kind in KINDS.values():
         if kind.template:
-            pages += [record_page(corpus, entry, sizes) for entry in corpus.of_kind(kind.name)]
+            pages += [record_page(corpus, entry, sizes, history) for entry in corpus.of_kind(kind.name)]
     pages.append(Page(routes.index_path("case"), "cases.html", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
@@ -138,6 +144,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
     pages.append(forms_page(corpus, sizes))
     pages.append(lists_page(corpus))
     pages.append(subjects_page(corpus))
+    pages.append(changes_page(corpus, history))
     tagged: dict[str, list[Page]] = {}
     for page in pages:
         for tag in page.tags:
@@ -224,8 +231,10 @@ def lists_page(corpus: Corpus) -> Page:
     negative_rows = []
     for kind, anchor in NEGATIVE_KINDS.items():
         of_kind = [e for e in negatives if e.record.kind == kind]
-        negative_rows.append((kind, anchor, len(of_kind),
-                              _by_region(of_kind, lambda e: region_of_doc(e.record.source.document))))
+        # A prohibition stated in several regions counts in each of them.
+        by_region = Counter(r for e in of_kind for r in dict.fromkeys(region_of_doc(s.document)
+                                                                       for s in e.record.sources))
+        negative_rows.append((kind, anchor, len(of_kind), list(by_region.items())))
     return Page(routes.LISTS_INDEX, "lists.html", "清单", {
         "project_lists": projects, "task_lists": _lists_of(corpus, "task"),
         "negatives": negative_rows, "negative_total": len(negatives),
@@ -277,13 +286,24 @@ def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
         "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)]}, hide_toc=True)
 
 
-def project_list_page(doc: Entry, projects: list[Entry]) -> Page:
-    """A project list (湖北's 项目库): its items; `attachment` is the number of the document's attachment
-    that is the list (None when no attachment is), `subjects` those its items have, for a filter."""
+def short_label(entry: Entry) -> str:
+    """How a table cell names a linked record: 任务44 (a numbered item by its number), 案例：三是坚持以体健身
+    (a case measure), 负面清单：… (a prohibition by its heading)."""
+    if entry.number is not None and entry.list:
+        return entry.title.split("　", 1)[0]
+    label = "案例" if entry.kind == "measure" else entry.kind_label
+    return f"{label}：{entry.title.rstrip('。')}"
+
+
+def project_list_page(corpus: Corpus, doc: Entry, projects: list[Entry]) -> Page:
+    """A project list (湖北's 项目库): its items, each with the records linked to it (`related`, item id →
+    [(entry, short label)]); `attachment` is the number of the document's attachment that is the list (None
+    when no attachment is), `subjects` those its items have, for a filter."""
     att = next((a for a in doc.record.attachments if a.projects == doc.id), None)
+    related = {p.id: [(x, short_label(x)) for x in corpus.related(p.id)] for p in projects}
     return Page(routes.index_path("project", doc.id), "project_list.html",
                 doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
-                {"doc": doc, "projects": projects, "attachment": att.number if att else None,
+                {"doc": doc, "projects": projects, "related": related, "attachment": att.number if att else None,
                  "subjects": [s for s in SUBJECTS if any(s in p.subjects for p in projects)]})
 
 
@@ -294,12 +314,35 @@ def negative_list_page(corpus: Corpus) -> Page:
         of_kind = [e for e in negatives if e.record.kind == kind]
         by_subject = [(s, [e for e in of_kind if s in e.subjects]) for s in SUBJECTS]
         groups.append((kind, NEGATIVE_KINDS[kind], len(of_kind), [(s, es) for s, es in by_subject if es]))
-    docs = {d.id: d for d in corpus.of_kind("document")}
     return Page(routes.index_path("negative"), "negative_list.html", "负面清单",
-                {"groups": groups, "total": len(negatives), "docs": docs})
+                {"groups": groups, "total": len(negatives),
+                 "where": {e.id: negative_source_text(corpus, e) for e in negatives}})
 
 
-def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None) -> Page:
+CHANGES_SHOWN = 200     # the 更新记录 page lists the newest changes …
+RECORDS_SHOWN = 12      # … each with this many of its records
+
+
+def changes_page(corpus: Corpus, history: History) -> Page:
+    """更新记录: the changes by date, newest first, each with what it did and the records it changed."""
+    groups: list[tuple[str | None, list[tuple[Change, str, list[tuple[Entry | str, str]], int]]]] = []
+    for change in history.changes[:CHANGES_SHOWN]:
+        # (link target, text): a record's page, or a document's 原文 page
+        changed: list[tuple[Entry | str, str]] = [(corpus[r], corpus[r].title) for r in change.records
+                                                  if r in corpus.entries]
+        changed += [(routes.original_path(d), f"原文：{corpus.document(d).short_title}") for d in change.documents
+                    if d in corpus.entries]
+        row = (change, change_summary(change, corpus), changed[:RECORDS_SHOWN], len(changed))
+        if groups and groups[-1][0] == change.date:
+            groups[-1][1].append(row)
+        else:
+            groups.append((change.date, [row]))
+    return Page(routes.CHANGES, "changes.html", "更新记录", {
+        "groups": groups, "why_none": history.why_none, "more": max(0, len(history.changes) - CHANGES_SHOWN)})
+
+
+def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None,
+                history: History | None = None) -> Page:
     """A record's own page, from its kind's row: template, title, context."""
     kind = KINDS[entry.kind]
     assert kind.template is not None, f"{entry.kind} has no page of its own"
@@ -310,4 +353,4 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["doc"] = corpus[entry.list]
     ctx.update(kind.context(corpus, entry, sizes or {}))
     return Page(routes.page_path(entry), kind.template, kind.page_title(entry), ctx, tags=tags, toc=kind.sidebar_toc,
-                aggregate=False, entry=entry.id)
+                aggregate=False, entry=entry.id, updated=history.last.get(entry.id) if history else None)

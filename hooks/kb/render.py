@@ -94,6 +94,9 @@ def render_body(page: Page, dir_urls: bool = True) -> str:
     body = heading_ids(env.get_template(page.template).render(**page.context, **helpers, page_title=page.title))
     if page.tags:  # above the title, as Material's tags plugin would put them
         body = env.get_template("_tags.html").render(tags=page.tags, href=helpers["href"]) + "\n" + body
+    if page.updated is not None:  # 最近更新, at the end of what the page shows
+        body = body.rstrip("\n") + "\n" + env.get_template("_updated.html").render(
+            change=page.updated, href=helpers["href"], changes=routes.CHANGES)
     if page.template in UNWRAPPED:
         return body.rstrip("\n")
     # One raw HTML block: valid Markdown for any generator (the MkDocs hook hands it to the theme directly).

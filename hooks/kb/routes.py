@@ -22,6 +22,7 @@ OPEN_DATA = "downloads/kb.json"
 LISTS_INDEX = "lists/index.md"        # every list, by kind and region
 FORMS_INDEX = "forms/index.md"        # every form, with its document and its files (/forms/)
 SUBJECTS_INDEX = "subjects/index.md"  # the evaluation subjects, with counts (/subjects/)
+CHANGES = "changes.md"                # 更新记录: the changes to the data, by date (/changes/)
 
 
 def page_path(entry: Entry) -> str:

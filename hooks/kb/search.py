@@ -186,7 +186,7 @@ def group_of(corpus: Corpus, e: Entry) -> str:
     if e.kind == "unit":
         return str(e.record.region)
     if e.kind == "negative":
-        return corpus.document(e.record.source.document).short_title
+        return corpus.document(e.record.sources[0].document).short_title  # where its text is quoted from
     if e.parent:
         return corpus[e.parent].title
     return ""

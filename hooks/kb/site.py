@@ -16,6 +16,7 @@ from .downloads import BUILDERS, downloads_of
 from .export import export_files
 from .forked import Forked
 from .glossary import Glossary
+from .history import History, Pending
 from .pages import Page, all_pages
 from .render import render_body, toc_tokens
 from .search import aggregate_pages, index_files
@@ -42,16 +43,23 @@ class Built:
 class Site:
     corpus: Corpus
     glossary: Glossary
+    history: History = field(default_factory=lambda: History.none("not read"))  # kb.history
 
     @classmethod
-    def load(cls, data_dir: Path, root: Path | None = None) -> Site:
-        corpus = load_corpus(data_dir, root)
-        return cls(corpus, Glossary(corpus))
+    def load(cls, data_dir: Path, root: Path | None = None, history: str | None = None) -> Site:
+        """The data's site; `history`: None reads the git history, 'none' reads none, a path a fixed one."""
+        pending = Pending(data_dir, history)  # git runs while the corpus loads
+        try:
+            corpus = load_corpus(data_dir, root)
+        except BaseException:
+            pending.cancel()
+            raise
+        return cls(corpus, Glossary(corpus), pending.result(corpus, Path(root or Path(data_dir).parent)))
 
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:
         """Every page and file; `extra` are ready-made downloads the pages may offer (the offline zip)."""
         downloads = {**self.download_files(), **(extra or {})}
-        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()})
+        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history)
         # The search index is built in a forked process (the other core) while the pages render.
         search = Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)
         try:

@@ -65,7 +65,8 @@ def on_config(config: Any) -> Any:
     global _site
     root = Path(config.config_file_path).resolve().parent
     data = Path(os.environ.get("KB_DATA", root / "data"))  # tests and the benchmark build other data sets
-    _site = _serving.load(lambda: Site.load(data, data.parent))
+    # KB_HISTORY: unset reads the git history; 'none' reads none; a path, a fixed history (the tests' build).
+    _site = _serving.load(lambda: Site.load(data, data.parent, os.environ.get("KB_HISTORY") or None))
     if _site is None:
         config.nav = None  # the nav names generated pages; the problems page is the one page
     return config

@@ -88,7 +88,8 @@ class Site:
         return out
 
     def download_files(self) -> dict[str, bytes]:
-        files = {}
+        from .downloads.ledger import ledger_files
+        files = ledger_files(self.corpus)
         for kind in ("form", "case"):
             for entry in self.corpus.of_kind(kind):
                 for item in downloads_of(entry):

@@ -24,6 +24,7 @@ from .models import (
     Document,
     Form,
     Negative,
+    Progress,
     Project,
     Record,
     SearchFile,
@@ -96,6 +97,8 @@ class Loaded:
     def of(self, kind: Literal["tags"]) -> list[tuple[Tag, Where, Context]]: ...
     @overload
     def of(self, kind: Literal["search"]) -> list[tuple[SearchFile, Where, Context]]: ...
+    @overload
+    def of(self, kind: Literal["progress"]) -> list[tuple[Progress, Where, Context]]: ...
     @overload
     def of(self, kind: str) -> list[tuple[Record, Where, Context]]: ...
 

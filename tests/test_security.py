@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -32,7 +33,10 @@ PAGES = ["", "tasks/taoyuan-2022/1/", "projects/hubei-2024/1/", "negative/ty-7/"
 @pytest.fixture(scope="module")
 def poisoned(tmp_path_factory):
     dest = tmp_path_factory.mktemp("poisoned")
-    data, poisoner = poisoned_data(dest, ROOT / "data")
+    source = dest / "source"  # the real data with the test progress (the real site has none), then poisoned
+    shutil.copytree(ROOT / "data", source)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "progress", source / "progress")
+    data, poisoner = poisoned_data(dest, source)
     env = {**os.environ, "KB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
     result = subprocess.run([str(MKDOCS), "build", "--strict", "-d", str(dest / "site")], cwd=ROOT, env=env,
                             capture_output=True, text=True)
@@ -45,7 +49,8 @@ def test_every_free_text_field_is_poisoned(poisoned):
     _, poisoner = poisoned
     fields = set(poisoner.fields.values())
     assert {"Task.text", "Task.units", "Term.definition", "Tag.name", "Quota.applicant", "Document.title",
-            "Measure.title", "Negative.text", "Unit.note", "TableBlock.rows", "Column.options"} <= fields
+            "Measure.title", "Negative.text", "Unit.note", "TableBlock.rows", "Column.options", "Progress.report",
+            "Progress.unit", "Progress.problems", "Progress.reporter"} <= fields
     assert len(fields) > 60
 
 

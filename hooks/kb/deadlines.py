@@ -105,6 +105,7 @@ def parse_deadline(text: str) -> Deadline:
     due: dt.date | None = None
     stages: list[Stage] = []
     ongoing = False
+    dates: list[dt.date] = []  # as written
     for clause in _CLAUSES.split(text.strip()):
         if not clause:
             continue
@@ -125,19 +126,22 @@ def parse_deadline(text: str) -> Deadline:
                 problem = f"'{clause}' is not a real date"
             else:
                 what = by[6].strip()
+                dates.append(day)
                 if what:
                     stages.append(Stage(day, what))
                 elif due:
                     problem = f"is due twice ({due}, {day})"
                 else:
                     due = day
+        elif re.fullmatch(r"\d{4}年(?:以前|之前|前)", clause):
+            problem = f"'{clause}' does not say whether that year is included (write {clause[:4]}年底前 or " \
+                      f"{int(clause[:4]) - 1}年底前)"
         else:
             problem = f"cannot read '{clause}'"
         if problem:
             raise DeadlineError(f"{problem}{_understood(start, stages, due, ongoing)}; write it like {EXAMPLES}")
     if not (start or due or stages or ongoing):
         raise DeadlineError(f"cannot read '{text}'; write it like {EXAMPLES}")
-    dates = [s.by for s in stages] + ([due] if due else [])
     if dates != sorted(dates):
         raise DeadlineError(f"its dates are not in order ({', '.join(str(d) for d in dates)})"
                             f"{_understood(start, stages, due, ongoing)}; write the earlier first")

@@ -234,9 +234,8 @@ def build_progress(b: Building) -> Built:
             continue
         task = found
         if rec.unit not in task.units:
-            hint = _suggest(rec.unit, task.units)
             yield Problem(where.file, where.line_of("unit"), label, f"unit '{rec.unit}' is not a responsible unit "
-                          f"of task {rec.task} (its units: {'、'.join(task.units)}){hint}")
+                          f"of task {rec.task} (its units: {'、'.join(task.units)})")
             continue
         unit_id = units.get((doc.region, rec.unit))
         if unit_id is None:

@@ -125,6 +125,8 @@ def record_label(kind: str, raw: object) -> str:
     for key in ("number", "name", "id"):
         if key in raw:
             return f"{singular} {raw[key]}"
+    if "task" in raw:  # a progress entry: named by the task it reports on
+        return f"{singular} task {raw['task']}"
     return singular
 
 

@@ -227,10 +227,9 @@ def _read_row(name: str, ws: Any, mirror: list[Any], out: Reading, corpus: Corpu
         value = values[col.field]
         if col.field not in ("status", "date") and value is not None:
             entry[col.field] = value if isinstance(value, str) else str(value)
-    if "status" not in entry or "date" not in entry:
-        return
-    try:
-        Progress.model_validate(entry)
+    complete = "status" in entry and "date" in entry
+    try:  # the text cells too, whatever else is wrong on the row (a stand-in for a wrong status or date)
+        Progress.model_validate({"status": PROGRESS_STATUSES[0], "date": "2000-01-01", **entry})
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             field_name = str(err["loc"][0]) if err["loc"] else "report"
@@ -239,7 +238,8 @@ def _read_row(name: str, ws: Any, mirror: list[Any], out: Reading, corpus: Corpu
             said = message[len(field_name):] if message.startswith(field_name) else ": " + message
             problem(field_name, label + said)
         return
-    out.entries.append((entry, f"{name}:{sheet}!{LETTER['number']}{row}"))
+    if complete:
+        out.entries.append((entry, f"{name}:{sheet}!{LETTER['number']}{row}"))
 
 
 # --- writing data/progress/LIST.yml ---------------------------------------------------------------

@@ -19,8 +19,16 @@ from bs4 import BeautifulSoup
 
 from conftest import ROOT, build_site
 from kb.assemble import load_corpus
-from kb.downloads.ledger import (COLUMNS, FIRST_ROW, INFO_SHEET, LEDGER_FORMAT, SHEET, build_ledger, data_version,
-                                 ledger_rows)
+from kb.downloads.ledger import (
+    COLUMNS,
+    FIRST_ROW,
+    INFO_SHEET,
+    LEDGER_FORMAT,
+    SHEET,
+    build_ledger,
+    data_version,
+    ledger_rows,
+)
 from kb.ledger import import_ledgers
 from kb.routes import ledger_path
 

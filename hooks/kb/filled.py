@@ -52,7 +52,8 @@ def check_files(corpus: Corpus, paths: list[Path], merged: Path | None = None,
                 names: list[str] | None = None) -> Report:
     report = Report()
     sheets: list[SheetRows] = []
-    for path, name in zip(paths, names or [str(p) for p in paths]):
+    names = names or [str(p) for p in paths]
+    for path, name in zip(paths, names):
         if not path.is_file():
             report.problems.append(f"{name}: is not a file")
         elif path.suffix.lower() == ".docx":
@@ -65,7 +66,8 @@ def check_files(corpus: Corpus, paths: list[Path], merged: Path | None = None,
             report.problems.append(f"{name}: is neither a .docx nor an .xlsx file; save it as one of them")
     if sheets:
         _check_quotas(corpus, sheets, report)
-    report.problems = [p for _, p in sorted(enumerate(report.problems), key=_place)]
+    rank = {name: i for i, name in enumerate(names)}
+    report.problems = [p for _, p in sorted(enumerate(report.problems), key=lambda item: _place(item, rank))]
     if sheets and merged:
         merged.write_bytes(merged_workbook(sheets, report))
         report.merged_rows = sum(len(s.rows) for s in sheets)
@@ -75,13 +77,14 @@ def check_files(corpus: Corpus, paths: list[Path], merged: Path | None = None,
 _PLACE = re.compile(r"(.+?\.(?:docx|xlsx))(?::([^!:]+)!([A-Z]+)(\d+))?")
 
 
-def _place(item: tuple[int, str]) -> tuple[str, str, int, str, int]:
-    """Problems by file, then a sheet's cells row by row; a document's in the order found (its sections)."""
+def _place(item: tuple[int, str], rank: dict[str, int]) -> tuple[int, str, int, str, int]:
+    """Problems by file (in the order given), then a sheet's cells row by row; a document's in the order
+    found (its sections, top to bottom)."""
     index, text = item
     m = _PLACE.match(text)
     if not m:
-        return text, "", 0, "", index
-    return m[1], m[2] or "", int(m[4] or 0), (m[3] or "").rjust(3), index
+        return len(rank), "", 0, "", index
+    return rank.get(m[1], len(rank)), m[2] or "", int(m[4] or 0), (m[3] or "").rjust(3), index
 
 
 # --- .docx --------------------------------------------------------------------------------------

@@ -413,7 +413,7 @@ def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     return {"lead": lead, "support": support,
             "reported": any(t.list in lists_with_progress(corpus) for t in (*lead, *support)),
             "status": {t.id: unit_status(corpus, t, e) for t in (*lead, *support)},
-            "ledgers": [{**d, "size_text": _size_text(sizes.get(d["url"]))} for d in ledgers_of_unit(corpus, e)]}
+            "ledgers": ledgers_of_unit(corpus, e)}
 
 
 def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:

@@ -12,6 +12,7 @@ inline strings).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -160,22 +161,30 @@ def read_ledger(path: Path, corpus: Corpus, today: dt.date, name: str | None = N
         return bad("A1", f"the copy of the rows (a header '{MIRROR_HEAD[0]}') is missing; download the ledger again")
     ws = wb[sheet_name]
     doc = corpus.document(out.list_id)
-    for mirror in info.iter_rows(min_row=head + 1, max_row=info.max_row, values_only=True):
+    for r, mirror in enumerate(info.iter_rows(min_row=head + 1, max_row=info.max_row, max_col=len(MIRROR_HEAD),
+                                              values_only=True), head + 1):
         if mirror[0] is None:
             continue
-        _read_row(name, ws, [_plain(v) for v in mirror], out, corpus, doc.date, today)
+        _read_row(name, ws, [_plain(v) for v in mirror], r, out, corpus, doc.date, today)
     return out
 
 
-def _read_row(name: str, ws: Any, mirror: list[Any], out: Reading, corpus: Corpus, published: str | None,
-              today: dt.date) -> None:
+def _read_row(name: str, ws: Any, mirror: list[Any], mirror_row: int, out: Reading, corpus: Corpus,
+              published: str | None, today: dt.date) -> None:
     row, number, unit_id = mirror[0], mirror[1], mirror[2]
     sheet = ws.title
 
     def problem(field_name: str, message: str) -> None:
         out.problems.append(CellProblem(name, sheet, f"{LETTER[field_name]}{row}", message))
 
-    prefilled = mirror[len(MIRROR_HEAD):len(MIRROR_HEAD) + len(PREFILLED)]
+    try:
+        prefilled = json.loads(mirror[3]) if isinstance(mirror[3], str) else None
+    except ValueError:
+        prefilled = None
+    if not isinstance(prefilled, list) or len(prefilled) != len(PREFILLED):
+        out.problems.append(CellProblem(name, INFO_SHEET, f"D{mirror_row}", "the copy of this row was changed; "
+                                        "download the ledger again"))
+        return
     for col, expected in zip(PREFILLED, prefilled):
         got = _plain(ws[f"{LETTER[col.field]}{row}"].value)
         if got != expected and str(got) != str(expected):

@@ -114,7 +114,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None) -> list[Page]
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
         if tasks:
-            pages.append(task_list_page(corpus, doc, tasks, sizes))
+            pages.append(task_list_page(corpus, doc, tasks))
         if projects:
             pages.append(project_list_page(doc, projects))
     pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
@@ -278,7 +278,7 @@ def hub_page(corpus: Corpus, subject: str) -> Page:
                 {"subject": subject, "groups": groups, "topics": topics, "task_lists": task_lists})
 
 
-def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry], sizes: dict[str, int] | None = None) -> Page:
+def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
     """A task list: its tasks (sortable and filtered by subject, unit, deadline and, once reported, status),
     its ledger, and the progress reported, by status, section and unit."""
     from .downloads.ledger import ledger_of_list
@@ -292,13 +292,11 @@ def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry], sizes: dict[s
     # Earliest first (kb.deadlines: by the first date; ongoing work after, by the year it starts).
     due = {t.record.deadline: t.record.due.sort_key for t in tasks}
     deadlines = sorted(due, key=lambda d: (due[d], d))
-    ledger = ledger_of_list(corpus, doc.id)
-    size = (sizes or {}).get(ledger["url"])
     return Page(routes.index_path("task", doc.id), "task_list.html", doc.record.title, {
         "doc": doc, "d": doc.record, "rows": rows, "units": units, "deadlines": deadlines,
         "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)],
         "progress": list_progress(corpus, tasks, [s.number for s in doc.record.sections]), "statuses": STATUSES,
-        "ledger": {**ledger, "size_text": f"{size / 1024:.1f} KB" if size else ""}}, hide_toc=True)
+        "ledger": ledger_of_list(corpus, doc.id)}, hide_toc=True)
 
 
 def project_list_page(doc: Entry, projects: list[Entry]) -> Page:

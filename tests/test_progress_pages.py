@@ -83,7 +83,7 @@ def test_the_list_page_has_a_status_column_filter_and_summaries(with_progress):
     assert options == ["", "未启动", "推进中", "已完成", "长期坚持", "未填报"]
     meta = page.select_one(".kb-meta").get_text(" ", strip=True)
     assert "落实进展 推进中 1 已完成 1 长期坚持 1 未填报 63" in meta
-    by_status, by_section, by_unit = page.select("table.kb-progress-summary")
+    by_status, by_section, by_unit = page.select("div.kb-progress-summary table")
     assert cells(by_status.select_one("tbody tr")) == ["全部任务", "0", "1", "1", "1", "63", "66"]
     sections = {cells(tr)[0]: cells(tr)[1:] for tr in by_section.select("tbody tr")}
     assert sections["一"] == ["0", "1", "1", "1", "10", "13"] and sections["二"][-1] == "12"
@@ -128,7 +128,7 @@ def test_the_real_site_shows_plain_empty_states(site, corpus):
     assert "落实进展 尚无进展填报" in page.select_one(".kb-meta").get_text(" ", strip=True)
     task = article(site, LIST + "1")
     assert task.select_one("#progress").find_next("p").get_text() == "尚无进展填报。"
-    assert not task.select("table.kb-progress")
+    assert not task.select("div.kb-progress table")
     unit = article(site, "units/ty-jyj")
     assert "本单位尚无进展填报" in unit.get_text() and "最新进展" not in unit.get_text()
     assert "（66 项；尚无进展填报）" in article(site, "").get_text(" ", strip=True).replace(" ；", "；")

@@ -96,6 +96,7 @@
         var d = row.dataset, ok = true;
         if (want.subject && (d.subject || "").split("|").indexOf(want.subject) < 0) ok = false;
         if (deadline && norm(d.deadline) !== deadline) ok = false;
+        if (want.status && d.status !== want.status) ok = false;
         if (want.unit) {
           if (want.lead) ok = ok && d.lead === want.unit;
           else ok = ok && (d.unit || "").split("|").indexOf(want.unit) >= 0;

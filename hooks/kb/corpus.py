@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .validate import Where
 
 # The record kinds (kb.kinds has one row for each). A test may register more at run time.
-KindName = Literal["document", "project", "task", "unit", "negative", "case", "measure", "form", "term"]
+KindName = Literal["document", "project", "task", "unit", "negative", "case", "measure", "form", "term", "progress"]
 
 SUBJECT_SLUGS = {"党委和政府": "party-government", "学校": "schools", "教师": "teachers", "学生": "students",
                  "用人": "employers", "综合": "general"}
@@ -58,7 +58,7 @@ class Entry:
     where: Where
     number: int | None = None
     list: str | None = None
-    parent: str | None = None  # a measure's case
+    parent: str | None = None  # a measure's case, a progress entry's task
 
     @property
     def kind_label(self) -> str:
@@ -80,6 +80,7 @@ class Corpus:
     # The indexes, built once below.
     by_kind: Mapping[str, tuple[Entry, ...]] = field(init=False)
     by_list: Mapping[str, tuple[Entry, ...]] = field(init=False)
+    by_parent: Mapping[str, tuple[Entry, ...]] = field(init=False)  # a case's measures, a task's progress
     units_by_name: Mapping[tuple[str, str], Entry] = field(init=False)  # (region, name) → unit; the first wins
     _out: Mapping[str, tuple[str, ...]] = field(init=False)
     _in: Mapping[str, tuple[str, ...]] = field(init=False)
@@ -94,12 +95,15 @@ class Corpus:
 
         by_kind: dict[str, list[Entry]] = {}
         by_list: dict[str, list[Entry]] = {}
+        by_parent: dict[str, list[Entry]] = {}
         negatives: dict[tuple[str, str], list[Entry]] = {}
         units: dict[tuple[str, str], Entry] = {}
         for e in self.entries.values():
             by_kind.setdefault(e.kind, []).append(e)
             if e.list:
                 by_list.setdefault(e.list, []).append(e)
+            if e.parent:
+                by_parent.setdefault(e.parent, []).append(e)
             if e.kind == "negative":
                 for subject in e.subjects:
                     for document in dict.fromkeys(s.document for s in e.record.sources):
@@ -108,6 +112,7 @@ class Corpus:
                 units.setdefault((e.record.region, e.record.name), e)
         put("by_kind", _frozen({k: tuple(v) for k, v in by_kind.items()}))
         put("by_list", _frozen({k: tuple(v) for k, v in by_list.items()}))
+        put("by_parent", _frozen({k: tuple(v) for k, v in by_parent.items()}))
         put("_negatives", _frozen({k: tuple(v) for k, v in negatives.items()}))
         put("units_by_name", _frozen(units))
         of_region: dict[str, dict[str, Entry]] = {}
@@ -144,6 +149,10 @@ class Corpus:
 
     def items_of_list(self, list_id: str) -> list[Entry]:
         return list(self.by_list.get(list_id, ()))
+
+    def children(self, entry_id: str) -> list[Entry]:
+        """The records shown inside this record's page: a case's measures, a task's progress entries."""
+        return list(self.by_parent.get(entry_id, ()))
 
     def links_from(self, entry_id: str) -> list[Entry]:
         """Curated links written on this record."""

@@ -59,6 +59,7 @@ class Kind:
     number_words: tuple[str, ...] = ()  # how people say a record's number: 任务{n}
     exported: bool = True           # in kb.json and as KIND.csv
     json_fields: Callable[[Corpus, Entry], dict[str, Any]] = lambda corpus, e: {}
+    csv_fields: tuple[str, ...] = ()  # its CSV's columns after the common ones (kb.export): fields of its JSON
     tagged: bool = False            # its page shows topic tags (and the tags page lists it)
     on_hubs: bool = False           # listed on the subject hubs
     uses_terms: bool = False        # a term's page lists the records of these kinds that use it
@@ -218,6 +219,57 @@ def build_cases(b: Building) -> Built:
                             number=m.number, parent=case.id)
 
 
+def build_progress(b: Building) -> Built:
+    """Progress entries: each names a task of its list and one of the task's units; one entry a task, unit
+    and day. The id is the task's, then the unit's id and the day: taoyuan-2022/5/ty-jyj-2024-06-30."""
+    from .models import Task
+    from .text import cn_date
+    tasks: dict[tuple[str, int], Task] = {}
+    for task, _, context in b.loaded.of("tasks"):
+        tasks.setdefault((context["list"], task.number), task)
+    units: dict[tuple[str, str], str] = {}
+    for unit, _, _ in b.loaded.of("units"):
+        units.setdefault((unit.region, unit.name), unit.id)
+    seen: dict[tuple[str, int, str, str], int] = {}
+    for rec, where, context in b.loaded.of("progress"):
+        list_id, label = context["list"], f"progress task {rec.task}"
+        task_id = f"{list_id}/{rec.task}"
+        if list_id not in b.docs:
+            if not b.loaded.is_failed(list_id, "documents"):
+                yield Problem(where.file, where.raw.line, label,
+                              f"list '{list_id}' is not a document id{_suggest(list_id, b.docs)}")
+            continue
+        doc = b.docs[list_id][0]
+        found = tasks.get((list_id, rec.task))
+        if found is None or task_id in b.loaded.failed_refs:
+            if not b.loaded.is_failed(task_id, "tasks"):
+                yield Problem(where.file, where.line_of("task"), label, f"task {rec.task} is not a task of {list_id}")
+            continue
+        task = found
+        if rec.unit not in task.units:
+            yield Problem(where.file, where.line_of("unit"), label, f"unit '{rec.unit}' is not a responsible unit "
+                          f"of task {rec.task} (its units: {'、'.join(task.units)})")
+            continue
+        unit_id = units.get((doc.region, rec.unit))
+        if unit_id is None:
+            continue  # not a known unit: reported on the task (kb.checks.check_task_units)
+        key = (list_id, rec.task, rec.unit, rec.date)
+        if key in seen:
+            yield Problem(where.file, where.line_of("date"), label, f"{rec.unit} reports on {rec.date} twice (first at "
+                          f"line {seen[key]}); keep one")
+            continue
+        seen[key] = where.line
+        if doc.date and rec.date < doc.date:
+            yield Problem(where.file, where.line_of("date"), label,
+                          f"date {rec.date} is before the list was published ({doc.date})")
+            continue
+        section = next((s for s in doc.sections if s.number == task.section), None)
+        subjects = tuple(task.subjects) or ((section.subject,) if section else ())
+        title = f"任务{rec.task}进展：{rec.unit}，{cn_date(rec.date)}，{rec.status}"
+        yield Entry("progress", f"{task_id}/{unit_id}-{rec.date}", title, plain(rec.report or rec.status),
+                    subjects, rec, where, parent=task_id)
+
+
 def build_forms(b: Building) -> Built:
     for form, where, _ in b.loaded.of("forms"):
         yield Entry("form", form.id, form.title, form.purpose, ("综合",), form, where)
@@ -233,6 +285,13 @@ def build_terms(b: Building) -> Built:
 def _task_search(corpus: Corpus, e: Entry) -> str:
     r = e.record  # not the section heading: every task of the section would match its words
     return f"{e.text} 责任单位：{'、'.join(r.units)} 完成时限：{r.deadline}"
+
+
+def _progress_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    parts = [plain(r.report or ""), f"进展：{r.status}", r.evidence and f"佐证材料：{r.evidence}",
+             r.problems and f"存在问题：{r.problems}", r.filed_by, r.reporter]
+    return " ".join(p for p in parts if p)
 
 
 def _negative_search(corpus: Corpus, e: Entry) -> str:
@@ -278,6 +337,13 @@ def _task_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
     return {**_numbered_json(corpus, e), "units": list(r.units), "deadline": r.deadline, "section": r.section}
 
 
+def _progress_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    r, task = e.record, corpus[e.parent or ""]
+    return {"task": task.id, "list": task.list, "number": task.number, "units": [r.unit], "unit": r.unit,
+            "date": r.date, "status": r.status, "report": r.report, "evidence": r.evidence, "problems": r.problems,
+            "filed_by": r.filed_by, "reporter": r.reporter}
+
+
 def _document_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
     r = e.record
     return {"doc_number": r.doc_number, "date": r.date, "issuer": r.issuer, "region": r.region,
@@ -302,7 +368,7 @@ def _form_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
 def _case_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
     from .routes import url
     return {"measures": [{"id": m.id, "title": m.title, "text": m.text, "subjects": list(m.subjects), "url": url(m)}
-                         for m in corpus.of_kind("measure") if m.parent == e.id]}
+                         for m in corpus.children(e.id) if m.kind == "measure"]}
 
 
 # --- page context: what a record's template gets besides e (the entry), r (its record) and links ----
@@ -348,8 +414,10 @@ def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     doc = corpus.document(list_id)
     negatives = negatives_of_task(corpus, e)
     shown = {n.id for _, rows in negatives for n, _ in rows}
+    from .progress import reports_of_task
     return {"section": next(s for s in doc.sections if s.number == e.record.section),
             "units": corpus.units_of_task(e.id), "negatives": negatives,
+            "progress": reports_of_task(corpus, e),
             "plans": [d for d in corpus.of_kind("document") if d.record.kind == "总体方案"],
             # a prohibition shown under 负面清单 is not listed again among the records that link here
             "links_from": [x for x in corpus.links_from(e.id) if x.id not in shown],
@@ -399,8 +467,14 @@ def _negative_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Contex
 
 
 def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    from .downloads.ledger import ledgers_of_unit
+    from .progress import lists_with_progress, unit_status
     lead, support = corpus.tasks_of_unit(e.id)
-    return {"lead": lead, "support": support}
+    # The latest status is shown where the unit's lists have any report (elsewhere: 尚无进展填报, once).
+    return {"lead": lead, "support": support,
+            "reported": any(t.list in lists_with_progress(corpus) for t in (*lead, *support)),
+            "status": {t.id: unit_status(corpus, t, e) for t in (*lead, *support)},
+            "ledgers": ledgers_of_unit(corpus, e)}
 
 
 def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
@@ -413,11 +487,11 @@ def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
 def downloads_with_sizes(entry: Entry, sizes: dict[str, int]) -> list[dict[str, str]]:
     """The files built for a form or case: [{'format', 'url', 'name', 'size_text'}]."""
     from .downloads import downloads_of
-    out = []
-    for item in downloads_of(entry):
-        size = sizes.get(item["url"])
-        out.append({**item, "size_text": f"{size / 1024:.1f} KB" if size else ""})
-    return out
+    return [{**item, "size_text": _size_text(sizes.get(item["url"]))} for item in downloads_of(entry)]
+
+
+def _size_text(size: int | None) -> str:
+    return f"{size / 1024:.1f} KB" if size else ""
 
 
 @dataclass
@@ -521,6 +595,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("term", "术语", "glossary", "glossary", "term.html", build_terms,
          data_file="glossary.yml",
          search_order=5, context=_term_context),
+    Kind("progress", "任务进展", "progress", "tasks", None, build_progress,
+         data_file="progress/",
+         search_order=9, search_text=_progress_search, json_fields=_progress_json,
+         csv_fields=("status", "evidence", "problems", "filed_by", "reporter"),
+         message_name=lambda e: f"progress task {e.record.task}", anchor_in_parent="p-", parent_kind="task"),
 )}
 
 

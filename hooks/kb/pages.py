@@ -21,6 +21,7 @@ from .history import summary as change_summary
 from .kinds import KINDS, attachment_title, downloads_with_sizes, negative_source_text
 from .kinds import of as kinds_with
 from .models import SUBJECTS
+from .progress import ListProgress, list_progress
 
 NEGATIVE_KINDS = {"严格禁止": "ban", "克服纠偏": "fix", "控制限制": "limit"}  # kind → anchor on the list page
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the glossary's letter index
@@ -123,7 +124,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, history: Hist
         if projects:
             pages.append(project_list_page(corpus, doc, projects))
     pages.append(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
-                      {"lists": _lists_of(corpus, "task")}))
+                      {"lists": _lists_of(corpus, "task"), "progress": _progress_of_lists(corpus)}))
     pages.append(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
                       {"lists": _lists_of(corpus, "project")}))
     for kind in KINDS.values():
@@ -163,6 +164,16 @@ def _lists_of(corpus: Corpus, kind: str) -> list[tuple[Entry, list[Entry]]]:
     return out
 
 
+def _progress_of_lists(corpus: Corpus, subject: str | None = None) -> dict[str, ListProgress]:
+    """Each task list's progress (of its tasks of one subject, if given): list id → ListProgress."""
+    out = {}
+    for doc, tasks in _lists_of(corpus, "task"):
+        of_subject = [t for t in tasks if subject is None or subject in t.subjects]
+        if of_subject:
+            out[doc.id] = list_progress(corpus, of_subject, [s.number for s in doc.record.sections])
+    return out
+
+
 def home_page(corpus: Corpus) -> Page:
     counts = corpus.counts()
     deadlines = []
@@ -178,6 +189,7 @@ def home_page(corpus: Corpus) -> Page:
     return Page(routes.HOME, "home.html", "首页", {
         "counts": counts, "labels": {k.name: k.label for k in KINDS.values()}, "deadlines": deadlines, "hubs": hubs,
         "forms": corpus.of_kind("form"), "task_lists": _lists_of(corpus, "task"),
+        "progress": _progress_of_lists(corpus),
         "project_lists": _lists_of(corpus, "project"), "paths": _paths()}, hide_toc=True)
 
 
@@ -269,21 +281,31 @@ def hub_page(corpus: Corpus, subject: str) -> Page:
     grouped = corpus.of_subject(subject)
     groups = [(k.label, k.name, grouped.get(k.name, [])) for k in kinds_with(has="on_hubs")]
     topics = [(d, t) for d in corpus.of_kind("document") for t in d.record.topics if subject in t.subjects]
+    progress = _progress_of_lists(corpus, subject)
+    task_lists = [(corpus[list_id], p) for list_id, p in progress.items()]
     return Page(routes.hub_path(subject), "hub.html", f"{subject}评价" if subject != "综合" else "综合",
-                {"subject": subject, "groups": groups, "topics": topics})
+                {"subject": subject, "groups": groups, "topics": topics, "task_lists": task_lists})
 
 
 def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
+    """A task list: its tasks (sortable and filtered by subject, unit, deadline and, once reported, status),
+    its ledger, and the progress reported, by status, section and unit."""
+    from .downloads.ledger import ledger_of_list
+    from .progress import STATUSES
     rows = [(t, corpus.units_of_task(t.id)) for t in tasks]
     units: list[Entry] = []
     for _, us in rows:
         for u in us:
             if u not in units:
                 units.append(u)
-    deadlines = sorted({t.record.deadline for t in tasks})
+    # Earliest first (kb.deadlines: by the first date; ongoing work after, by the year it starts).
+    due = {t.record.deadline: t.record.due.sort_key for t in tasks}
+    deadlines = sorted(due, key=lambda d: (due[d], d))
     return Page(routes.index_path("task", doc.id), "task_list.html", doc.record.title, {
         "doc": doc, "d": doc.record, "rows": rows, "units": units, "deadlines": deadlines,
-        "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)]}, hide_toc=True)
+        "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)],
+        "progress": list_progress(corpus, tasks, [s.number for s in doc.record.sections]), "statuses": STATUSES,
+        "ledger": ledger_of_list(corpus, doc.id)}, hide_toc=True)
 
 
 def short_label(entry: Entry) -> str:

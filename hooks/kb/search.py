@@ -187,8 +187,9 @@ def group_of(corpus: Corpus, e: Entry) -> str:
         return str(e.record.region)
     if e.kind == "negative":
         return corpus.document(e.record.sources[0].document).short_title  # where its text is quoted from
-    if e.parent:
-        return corpus[e.parent].title
+    if e.parent:  # a case's measure: the case; a task's progress: the task's list
+        parent = corpus[e.parent]
+        return group_of(corpus, parent) if parent.list else parent.title
     return ""
 
 

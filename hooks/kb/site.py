@@ -6,6 +6,7 @@ index) as bytes. It knows nothing of MkDocs; hooks/kb_mkdocs hands these to MkDo
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ from .history import History, Pending
 from .pages import Page, all_pages
 from .render import render_body, toc_tokens
 from .search import aggregate_pages, index_files
+
+
+def _ledger_files(corpus: Corpus) -> dict[str, str]:
+    """The ledgers, as text through the forked process's JSON (base64)."""
+    from .downloads.ledger import ledger_files
+    return {path: base64.b64encode(data).decode("ascii") for path, data in ledger_files(corpus).items()}
 
 
 @dataclass(frozen=True)
@@ -58,17 +65,25 @@ class Site:
 
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:
         """Every page and file; `extra` are ready-made downloads the pages may offer (the offline zip)."""
-        downloads = {**self.download_files(), **(extra or {})}
-        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history)
-        # The search index is built in a forked process (the other core) while the pages render.
-        search = Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)
+        # The task ledgers (one a list and one a unit: thousands at scale) are built in a forked process while
+        # the rest is; the pages offer them without their size.
+        ledgers = Forked(_ledger_files, self.corpus, nice=5)
         try:
-            rendered = self.render_pages(pages, dir_urls)
+            downloads = {**self.form_files(), **(extra or {})}
+            pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history)
+            # The search index is built in a forked process (the other core) while the pages render.
+            search = Forked(index_files, self.corpus, dir_urls, aggregate_pages(pages), nice=5)
+            try:
+                rendered = self.render_pages(pages, dir_urls)
+            except BaseException:
+                search.cancel()
+                raise
+            index = {path: text.encode() for path, text in search.result().items()}
         except BaseException:
-            search.cancel()
+            ledgers.cancel()
             raise
-        index = {path: text.encode() for path, text in search.result().items()}
-        return Built(rendered, {**export_files(self.corpus), **downloads, **index})
+        files = {path: base64.b64decode(data) for path, data in ledgers.result().items()}
+        return Built(rendered, {**export_files(self.corpus), **downloads, **files, **index})
 
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""
@@ -96,6 +111,12 @@ class Site:
         return out
 
     def download_files(self) -> dict[str, bytes]:
+        """Every download: the forms, the cases, the task ledgers."""
+        from .downloads.ledger import ledger_files
+        return {**self.form_files(), **ledger_files(self.corpus)}
+
+    def form_files(self) -> dict[str, bytes]:
+        """The forms and the cases in the case template."""
         files = {}
         for kind in ("form", "case"):
             for entry in self.corpus.of_kind(kind):

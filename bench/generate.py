@@ -1,7 +1,9 @@
 """Synthetic corpus for the benchmark: the real data plus N records more, in the real format.
 
 Counties get task lists shaped like 桃源县's (66 tasks in six sections, 21 units
-with the same names in their own region, the same unit patterns and deadlines),
+with the same names in their own region, the same unit patterns and deadlines)
+and progress reported on them (every third task by its lead unit, every ninth
+twice: a report in 2023 and one in 2024), so pages with progress are measured,
 provinces get project libraries of 25, and negative-list entries cite county
 tasks and link to the national plan. Text is recombined from sentences of the
 real records, links are about as dense as in the real data. Deterministic for
@@ -17,16 +19,18 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
 from kb.assemble import load_corpus  # noqa: E402
-from kb.corpus import plain  # noqa: E402
-from kb.kinds import auto_title  # noqa: E402
+from kb.corpus import plain, same_words  # noqa: E402
+from kb.kinds import auto_title, negative_title  # noqa: E402
 
 SUBJECTS = ["党委和政府", "学校", "教师", "学生", "用人", "综合"]
+STATUSES = ["未启动", "推进中", "已完成", "长期坚持"]
 
 
 def _sentences(texts) -> list[str]:
@@ -66,12 +70,14 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
     task_sentences = _sentences(e.record.text for e in tasks)
     project_sentences = _sentences(e.record.text for e in real.of_kind("project"))
     negatives = real.of_kind("negative")
-    national = [e.id for e in negatives if e.record.source.document == "national-plan-2020"]
+    national = [e.id for e in negatives if e.record.sources[0].document == "national-plan-2020"]
     units = real.of_kind("unit")
     taoyuan = real.document("taoyuan-2022")
 
     n = max(0, n - len(real.entries))  # N counts every record, the real ones included
-    per_county = len(tasks) + len(units)           # 87 records
+    reported = tasks[::3]                          # every third task gets a report by its lead unit …
+    twice = {t.number for t in tasks[::9]}         # … every ninth an earlier one too
+    per_county = len(tasks) + len(units) + len(reported) + len(twice)  # 87 records, and 30 progress entries
     counties = max(1, round(n * 0.7 / per_county))
     libraries = max(1, round(n * 0.15 / 25))
     n_negatives = max(1, n - counties * per_county - libraries * 25)
@@ -96,6 +102,15 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
             items.append(_titled(item, titles))
             county_tasks.append(f"{doc_id}/{t.number}")
         _dump(data / "tasks" / f"{doc_id}.yml", "../schema/tasks.schema.json", {"list": doc_id, "tasks": items})
+        progress = []
+        for t in reported:
+            dates = ([f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"] if t.number in twice else []) + \
+                [f"2024-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}"]
+            for day in dates:
+                progress.append({"task": t.number, "unit": t.record.units[0], "date": day,
+                                 "status": rng.choice(STATUSES), "report": rng.choice(task_sentences)})
+        _dump(data / "progress" / f"{doc_id}.yml", "../schema/progress.schema.json", {"list": doc_id,
+                                                                                       "progress": progress})
 
     for p in range(1, libraries + 1):
         doc_id = f"province-{p:03d}"
@@ -114,15 +129,34 @@ def generate(out: Path, n: int, seed: int = 1) -> dict[str, int]:
             items.append(_titled(item, titles))
         _dump(data / "projects" / f"{doc_id}.yml", "../schema/projects.schema.json", {"list": doc_id, "projects": items})
 
+    # A county's prohibition restates a real one in its own region's words; one that a county states in
+    # several tasks is one entry with several sources (kb.checks refuses the same words twice).
     neg = yaml.safe_load((data / "negative.yml").read_text(encoding="utf-8"))
-    for i in range(1, n_negatives + 1):
+    regions = {d["id"]: d["region"] for d in docs["documents"]}
+    by_words: dict[str, dict] = {}
+    headings = {e.title for e in negatives}
+    i = 0
+    while i < n_negatives:
         model = rng.choice(negatives).record
         list_id, number = rng.choice(county_tasks).split("/")
-        entry = {"id": f"syn-{i:05d}", "text": model.text, "kind": model.kind, "subjects": list(model.subjects),
-                 "source": {"document": list_id, "task": int(number)}}
+        source = {"document": list_id, "task": int(number)}
+        text = f"{regions[list_id]}范围内{model.text}"
+        same = by_words.get(same_words(text))
+        if same is not None:
+            if source not in same["sources"]:
+                same["sources"].append(source)
+            continue
+        heading = negative_title(SimpleNamespace(title=None, text=text))
+        if heading in headings:
+            continue
+        i += 1
+        entry = {"id": f"syn-{i:05d}", "text": text, "kind": model.kind, "subjects": list(model.subjects),
+                 "sources": [source]}
         if rng.random() < 0.5:
             entry["links"] = [rng.choice(national)]
         neg["negatives"].append(entry)
+        by_words[same_words(text)] = entry
+        headings.add(heading)
     _dump(data / "negative.yml", "schema/negative.schema.json", neg)
     _dump(data / "documents.yml", "schema/documents.schema.json", docs)
     corpus = load_corpus(data, out)  # the generated data must be valid

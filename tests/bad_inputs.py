@@ -35,6 +35,9 @@ def generated(kind: str) -> str:
         return ("forms:\n  - id: form-a\n    document: lib-a\n    attachment: 1\n    title: 申报表\n"
                 "    format: docx\n    purpose: 申报。\n    filled_by: 学校。\n    case_template: no\n"
                 "    page: {size: A4, orientation: portrait}\n")
+    if kind == "bidi_url":  # an escape sequence and a right-to-left override that would spoof the link text
+        return docs.replace("    source_file: a.txt\n    summary: 一份", "    source_file: a.txt\n"
+                            '    source_url: "https://example.org/\\e[2J\\u202egpj.exe"\n    summary: 一份', 1)
     if kind == "source_proc":
         return docs.replace("source_file: a.txt", "source_file: /proc/self/environ", 1)
     if kind == "source_dotdot":

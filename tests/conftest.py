@@ -16,8 +16,14 @@ from kb.assemble import load_corpus  # noqa: E402
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 
 
+# The reviewed build (tests/expected/site.sha256) takes its 最近更新 dates and 更新记录 from this fixed history,
+# not from git: the digest would otherwise change with every commit (kb.history; KB_HISTORY="" reads git).
+FIXED_HISTORY = ROOT / "tests" / "fixtures" / "history.json"
+
+
 def build_site(dest: Path, config: Path = ROOT / "mkdocs.yml", **extra_env: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", **extra_env}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", "KB_HISTORY": str(FIXED_HISTORY),
+           **extra_env}
     return subprocess.run([str(MKDOCS), "build", "--strict", "-f", str(config), "-d", str(dest)],
                           capture_output=True, text=True, env=env, cwd=ROOT)
 

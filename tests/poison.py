@@ -85,9 +85,10 @@ def poisoned_data(dest: Path, source: Path) -> tuple[Path, Poisoner]:
     shutil.copytree(source, data)
     # Glossary terms are found in the rendered text, so a term must stay a word the text contains (its
     # definition, shown in the tooltip, is poisoned); tag keywords likewise must occur in the records.
-    # A written task or project title must be words of its text (kb.checks): the text carries the payload.
+    # A written task, project or prohibition title must be words of its text (kb.checks): the text carries
+    # the payload.
     poisoner = Poisoner(skip={("Term", "term"), ("Term", "aliases"), ("Tag", "keywords"), ("Task", "title"),
-                              ("Project", "title")})
+                              ("Project", "title"), ("Negative", "title")})
     kinds = data_locations()
     for path in sorted(data.rglob("*.yml")):
         rel = path.relative_to(data).as_posix()

@@ -19,7 +19,9 @@ A11Y_PAGES = ["", "subjects/party-government/", "subjects/schools/", "subjects/t
               "subjects/employers/", "subjects/general/", "documents/hubei-2024/", "projects/hubei-2024/15/",
               "tasks/taoyuan-2022/44/", "units/ty-jyj/", "negative/ty-10/", "cases/sample-xx/",
               "forms/hubei-2024-application/", "glossary/wuwei/", "tasks/taoyuan-2022/", "downloads/",
-              "glossary/", "negative/"]
+              "glossary/", "negative/", "changes/", "negative/np-ban-6/", "tasks/taoyuan-2022/11/",
+              "projects/hubei-2024/", "forms/chongqing-2-template/", "documents/chongqing-cases-2/",
+              "documents/hubei-2024/original/"]
 
 
 def path_of(url: str) -> str:

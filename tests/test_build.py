@@ -32,7 +32,9 @@ BUILD_SECONDS: list[float] = []  # how long the first full build took: the kill 
 
 def start(project: Path, *args: str, make: bool = False) -> subprocess.Popen:
     """A build in its own process group, under umask 077 (modes must not depend on it)."""
-    cmd = ["make", *(args or ["build"]), f"VENV={VENV}"] if make else [sys.executable, "hooks/kb_build.py", *args]
+    # -o: the venv is this test run's; a copy's make must not reinstall the package into it from the copy
+    cmd = (["make", *(args or ["build"]), f"VENV={VENV}", "-o", f"{VENV}/.runtime"] if make
+           else [sys.executable, "hooks/kb_build.py", *args])
     # Not the make variables of a `make test` around us: a sub-make would print "Entering directory".
     outer = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     env = {**outer, "KB_DATA": str(project / "tests" / "fixtures" / "minimal" / "data"),

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from kb.assemble import load_corpus
-from kb.corpus import plain
+from kb.corpus import plain, same_words
 from kb.load import DataError
 from kb.models import RESTORE_CLOSE, RESTORE_OPEN
 from kb.schema import write_schemas
@@ -56,10 +56,21 @@ def test_sections_map_to_subjects(corpus):
 
 @pytest.mark.parametrize("kind", ["task", "project", "negative"])
 def test_text_occurs_in_its_source(corpus, source_text, kind):
-    """Character for character, once restorations (〖县〗) and the copy's line breaks are set aside."""
+    """Character for character, once restorations (〖县〗) and the copy's line breaks are set aside (a
+    prohibition: in its first source; its other sources say it in the same words, punctuation aside)."""
     for entry in corpus.of_kind(kind):
-        doc = entry.list or entry.record.source.document
+        doc = entry.list or entry.record.sources[0].document
         assert squash(as_in_source(entry.record.text)) in source_text[doc], entry.id
+
+
+def test_a_prohibition_is_stated_at_each_of_its_sources(corpus):
+    """Each source's document says the prohibition in the same words (width, quotes and punctuation aside);
+    a source task says it in its own text."""
+    for neg in corpus.of_kind("negative"):
+        words = same_words(as_in_source(neg.record.text))
+        for s in neg.record.sources:
+            where = corpus[f"{s.document}/{s.task}"].text if s.task else corpus.sources[s.document]
+            assert words in same_words(where), (neg.id, s)
 
 
 def test_case_text_occurs_in_its_source(corpus, source_text):
@@ -117,16 +128,35 @@ def test_units_are_distinct_and_the_health_bureau_question_is_noted(corpus):
 
 def test_negative_list_cites_every_source(corpus):
     negatives = corpus.of_kind("negative")
+    sources = [(n, s) for n in negatives for s in n.record.sources]
     by_doc = {}
-    for n in negatives:
-        by_doc.setdefault(n.record.source.document, []).append(n)
-    assert len(by_doc["national-plan-2020"]) == 24  # 11 + 9 + 4 entries in the plan's list
-    assert {n.record.source.task for n in by_doc["taoyuan-2022"]} >= {7, 8, 9, 10, 11, 12, 16, 18, 51, 54, 55, 56}
+    for n, s in sources:
+        by_doc.setdefault(s.document, []).append((n, s))
+    assert len(by_doc["national-plan-2020"]) == 24  # 11 + 9 + 4 entries in the plan's list, each cited once
+    assert {s.task for _, s in by_doc["taoyuan-2022"]} >= {7, 8, 9, 10, 11, 12, 16, 18, 51, 54, 55, 56}
     assert by_doc["hubei-2024"] and by_doc["chongqing-cases-2"]
-    for n in negatives:
+    for n, s in sources:
         assert n.record.kind in ("严格禁止", "克服纠偏", "控制限制")
-        if n.record.source.task:
-            assert corpus.entries[f"{n.record.source.document}/{n.record.source.task}"].kind == "task"
+        if s.task:
+            assert corpus.entries[f"{s.document}/{s.task}"].kind == "task"
+
+
+def test_one_prohibition_is_one_entry(corpus):
+    """The 状元 prohibition (tasks 10-12 and the national plan) and the 限制性条件 one (tasks 54-56 and the plan)
+    are one entry each, with all their sources; no two entries have the same words."""
+    zhuangyuan = corpus["ty-10"].record
+    assert [(s.document, s.task) for s in zhuangyuan.sources] == [
+        ("taoyuan-2022", 10), ("taoyuan-2022", 11), ("taoyuan-2022", 12), ("national-plan-2020", None)]
+    assert [(s.document, s.task) for s in corpus["ty-54"].record.sources] == [
+        ("taoyuan-2022", 54), ("taoyuan-2022", 55), ("taoyuan-2022", 56), ("national-plan-2020", None)]
+    for gone in ("ty-11", "ty-12", "np-ban-4", "ty-55", "ty-56", "np-ban-11"):
+        assert gone not in corpus.entries
+    words = [same_words(n.record.text) for n in corpus.of_kind("negative")]
+    assert len(words) == len(set(words))
+    headings = [n.title for n in corpus.of_kind("negative")]
+    assert len(headings) == len(set(headings))
+    # each task that states it links to it
+    assert {"taoyuan-2022/10", "taoyuan-2022/11", "taoyuan-2022/12"} <= {e.id for e in corpus.related("ty-10")}
 
 
 def test_curated_cross_references(corpus):

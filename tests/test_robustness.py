@@ -2,6 +2,7 @@
 property tests over the loader and page builders, and builds that replace site/ only on success."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -70,7 +71,8 @@ def make_hostile(dest: Path) -> Path:
     def tasks(v):
         v["tasks"][0]["text"] = " ".join(HOSTILE)
         v["tasks"][1]["text"] = LONG_LINE
-        v["tasks"][2]["deadline"] = HOSTILE[3]
+        v["tasks"][2]["deadline"] = "2022年底前" + HOSTILE[3]  # a stage: what is done by then is free text
+        v["tasks"][3]["text"] = HOSTILE[5]  # a formula as a task's text: the ledgers hold it as text
 
     def projects(v):
         v["projects"][0]["text"] = HOSTILE[5]
@@ -94,6 +96,11 @@ def make_hostile(dest: Path) -> Path:
     edit("glossary.yml", glossary)
     edit("cases/case-sample.yml", cases)
     edit("documents.yml", documents)
+    (data / "progress").mkdir()
+    (data / "progress" / "taoyuan-2022.yml").write_text(yaml.safe_dump({"list": "taoyuan-2022", "progress": [
+        {"task": 1, "unit": "县委办", "date": "2024-06-30", "status": "推进中", "report": HOSTILE[0] + HOSTILE[3],
+         "evidence": HOSTILE[1], "problems": HOSTILE[4], "filed_by": HOSTILE[6], "reporter": HOSTILE[5]}]},
+        allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
     return data
 
 
@@ -133,7 +140,7 @@ def test_hostile_text_is_literal_in_the_browser(hostile_site):
             assert hostile in text  # shown exactly as written
         page.goto(base + "tasks/taoyuan-2022/")
         cells = page.eval_on_selector_all("#kb-tasks tbody tr", "rows => rows.map(r => r.cells.length)")
-        assert set(cells) == {5}  # a '|' in the text does not add columns
+        assert set(cells) == {6}  # a '|' in the text does not add columns (the sixth: progress, reported here)
         page.goto(base + "subjects/party-government/")
         widths = page.eval_on_selector_all("article table tbody tr", "rows => rows.map(r => r.cells.length)")
         assert set(widths) == {2}
@@ -159,6 +166,15 @@ def test_hostile_text_is_literal_in_the_downloads(hostile_site):
     assert any(HOSTILE[3] + HOSTILE[4] in p.text for p in d.paragraphs)
     kb = (hostile_site / "downloads" / "kb.json").read_text(encoding="utf-8")
     assert "window.__pwned" in kb
+    progress = next(r for r in json.loads(kb)["records"] if r["kind"] == "progress")
+    assert progress["report"] == HOSTILE[0] + HOSTILE[3] and progress["reporter"] == HOSTILE[5]
+    for ledger in (hostile_site / "downloads" / "ledgers").rglob("*.xlsx"):  # the task text '=HYPERLINK(…)'
+        ws = openpyxl.load_workbook(ledger)["任务台账"]
+        cells = [c for row in ws.iter_rows() for c in row if c.value == HOSTILE[5]]
+        assert all(c.data_type == "s" for c in cells)
+        assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    ws = openpyxl.load_workbook(hostile_site / "downloads" / "ledgers" / "taoyuan-2022.xlsx")["任务台账"]
+    assert [c for row in ws.iter_rows() for c in row if c.value == HOSTILE[5] and c.data_type == "s"]
 
 
 # --- properties: any record set validates and builds, or fails with a message ---------------------
@@ -220,7 +236,9 @@ def project_copy(tmp_path):
 
 def make_build(folder: Path) -> subprocess.CompletedProcess:
     venv = Path(sys.executable).parent.parent
-    return subprocess.run(["make", "build", f"VENV={venv}"], cwd=folder, capture_output=True, text=True,
+    # -o: the venv is this test run's; the copy's make must not reinstall the package into it from the copy
+    return subprocess.run(["make", "build", f"VENV={venv}", "-o", f"{venv}/.runtime"], cwd=folder,
+                          capture_output=True, text=True,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
 
 

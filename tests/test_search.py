@@ -3,7 +3,7 @@
 What a query finds: a record whose normalised title, search text or number words (任务44) contain
 every whitespace-separated term of the query, normalised (NFKC, lower-case, letters and digits only),
 or one of the forms a search aid gives the term. The tests below check the engine against a plain
-substring scan of the same records (`Oracle`), so that the index (character pairs, postings) can
+substring scan of the same records (`Oracle`), so that the index (character runs, postings) can
 never find less than the scan, nor more than the scan plus the search aids.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ BAD_QUERIES = {
     "empty": "",
     "blanks": " \t\u3000 ",
 }
-# Queries whose words also occur apart in titles: the order must follow the whole query, not its pairs.
+# Queries whose words also occur apart in titles: the order must follow the whole query, not its keys.
 RANK_PROBES = ["政府教育", "落实 教育", "制度 责任", "任务 桃源县", "县财政 局县", "和 教师"]
 NO_TERMS = {"punctuation only", "regex metacharacters", "emoji", "empty", "blanks"}
 
@@ -173,7 +173,7 @@ def test_cli_batch_ranks_like_the_api(index):
 @pytest.mark.parametrize("item", QUERIES, ids=[q["q"] for q in QUERIES])
 def test_finds_every_record_holding_the_terms_and_nothing_else(index, oracle, big, item):
     """Recall: every record whose text holds every term is a hit. Precision: a hit not marked as found
-    through a search aid holds every term as typed (the pair index is verified, not trusted)."""
+    through a search aid holds every term as typed (the n-gram index is verified, not trusted)."""
     q = item["q"]
     result = index.search(q, limit=big)
     found = ids(result)
@@ -500,10 +500,10 @@ def test_past_the_put_back_limit_hits_follow_their_bounds_and_stay_true(index, o
     """PUT_BACK_LIMIT bounds how many documents a query reads to order its results exactly (at national
     scale a two-term query can have thousands whose bound says 'phrase' and whose text says 'apart'). Past
     it, hits come in bound order; every hit still holds its terms (each one is checked)."""
-    exact = index.search("教师 评价", limit=10)
-    assert exact.ordered and exact.hits[0].id == "zonghe-shidian"
+    exact = index.search("推进 教育评", limit=10)
+    assert exact.ordered and exact.hits[0].id == "taoyuan-2022/60"
     monkeypatch.setattr(kb.search, "PUT_BACK_LIMIT", 0)
-    capped = index.search("教师 评价", limit=10)
-    assert not capped.ordered  # task 34's bound says phrase (教师评价…), its text has them apart
-    assert {h.id for h in capped.hits} <= oracle.matching("教师 评价")
+    capped = index.search("推进 教育评", limit=10)
+    assert not capped.ordered  # sample-xx/5-4's bound says phrase (推进教…, …进教育评…), its text has them apart
+    assert {h.id for h in capped.hits} <= oracle.matching("推进 教育评")
     assert [h.id for h in capped.hits] != [h.id for h in exact.hits]  # the bound's order, not the exact one

@@ -356,9 +356,13 @@ def test_nothing_found_offers_words_that_search_again(chromium, base):
     page = new_page(chromium)
     page.goto(base)
     open_box(page)
-    type_like_a_person(page, "体质监测x")
+    type_like_a_person(page, "体质")
+    settle(page, "体质")
+    assert "suggest.js" not in page.evaluate("() => kbSearch.stats().loaded")  # only when nothing is found
+    type_like_a_person(page, "监测x")
     settle(page, "体质监测x")
     assert "没有找到" in page.inner_text(".kb-search-status")
+    assert "suggest.js" in page.evaluate("() => kbSearch.stats().loaded")
     words = page.eval_on_selector_all(".kb-suggest", "bs => bs.map(b => b.textContent)")
     assert "体质监测" in words  # the query without its last character finds something
     page.click(".kb-suggest >> text=体质监测")
@@ -503,3 +507,66 @@ def test_index_loads_only_when_the_box_is_used_and_never_elsewhere(chromium, bas
     scheme = "http://127.0.0.1:" if edition == "http" else "file://"
     assert [u for u in requests if not u.startswith((scheme, "data:", "blob:"))] == []
     page.close()
+
+
+# --- widening after refusals: both engines, on an index made for it -------------------------------------
+
+WIDEN_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>t</title></head>
+<body><script src="assets/kb-search.js"></script></body></html>
+"""
+
+
+def _widen_index(false_docs: int):
+    """Records 0, 16, 32 … hold 甲乙丙丁戊 (the first three runs of 甲乙丙丁戊己, the rarest by position)
+    but not the term; two later records hold it. Fillers keep each record in a docs file of its own."""
+    from kb.search import CHUNK, Doc, SearchIndex
+    docs = []
+    for i in range(false_docs + 2):
+        for j in range(CHUNK - 1):
+            docs.append(Doc(f"f{i}-{j}", "task", f"填充{i}", "无关的文字。", f"f/{i}/{j}/", None, "", (), 0))
+        text = "前言甲乙丙丁戊庚后记。" if i < false_docs else "前言甲乙丙丁戊己后记。"
+        docs.insert(i * CHUNK, Doc(f"r{i}", "task", f"记录{i}", text, f"r/{i}/", None, "", (), 0))
+    return SearchIndex(docs, [], [])
+
+
+@pytest.mark.parametrize("false_docs, widens", [(7, False), (12, True)])
+def test_refused_candidates_widen_the_lookup_in_both_engines(chromium, tmp_path, monkeypatch, false_docs, widens):
+    """Past WIDEN_AFTER candidates refused (they hold the term's rarest runs, not the term), a search starts
+    again with all of the term's runs: the run that tells them apart (丁戊己) is fetched, and the refused ones
+    are not read again. Both engines find the same records; the browser fetches 丁戊己's shard only then."""
+    import kb.search
+    from browser import serve
+    index = _widen_index(false_docs)
+    query, true_ids = "甲乙丙丁戊己", [f"r{false_docs}", f"r{false_docs + 1}"]
+    read: set[int] = set()
+
+    class Reads(list):
+        def __getitem__(self, n):
+            read.add(n)
+            return list.__getitem__(self, n)
+    index.normed = Reads(index.normed)
+    assert [h.id for h in index.search(query).hits] == true_ids
+    refused = {n for n in read if index.docs[n].id.startswith("r") and index.docs[n].id not in true_ids}
+    assert len(refused) == (kb.search.WIDEN_AFTER if widens else false_docs)
+
+    files = index.files()
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "kb-search.js").write_bytes((ROOT / "docs" / "assets" / "kb-search.js").read_bytes())
+    (tmp_path / "index.html").write_text(WIDEN_PAGE, encoding="utf-8")
+    meta = json.loads(files["search/meta.js"].decode().split(",", 1)[1].rsplit(")", 1)[0])
+    telling = f"/search/s/{kb.search.shard_of('丁戊己', meta['shards']):0{meta['shardWidth']}x}.js"
+    rare = {f"/search/s/{kb.search.shard_of(k, meta['shards']):0{meta['shardWidth']}x}.js"
+            for k in ("甲乙丙", "乙丙丁", "丙丁戊")}
+    assert telling not in rare  # (else the test could not tell)
+    with serve(tmp_path) as base:
+        page = chromium.new_page()
+        page.goto(base + "index.html")
+        got = page.evaluate("q => window.kbSearch.search(q, {limit: 10}).then(r => r.hits.map(h => h.id))", query)
+        fetched = page.evaluate("() => performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)")
+        page.close()
+    assert got == true_ids
+    assert rare <= set(fetched)
+    assert (telling in fetched) == widens

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -32,7 +33,10 @@ PAGES = ["", "tasks/taoyuan-2022/1/", "projects/hubei-2024/1/", "negative/ty-7/"
 @pytest.fixture(scope="module")
 def poisoned(tmp_path_factory):
     dest = tmp_path_factory.mktemp("poisoned")
-    data, poisoner = poisoned_data(dest, ROOT / "data")
+    source = dest / "source"  # the real data with the test progress (the real site has none), then poisoned
+    shutil.copytree(ROOT / "data", source)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "progress", source / "progress")
+    data, poisoner = poisoned_data(dest, source)
     env = {**os.environ, "KB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
     result = subprocess.run([str(MKDOCS), "build", "--strict", "-d", str(dest / "site")], cwd=ROOT, env=env,
                             capture_output=True, text=True)
@@ -45,7 +49,8 @@ def test_every_free_text_field_is_poisoned(poisoned):
     _, poisoner = poisoned
     fields = set(poisoner.fields.values())
     assert {"Task.text", "Task.units", "Term.definition", "Tag.name", "Quota.applicant", "Document.title",
-            "Measure.title", "Negative.text", "Unit.note", "TableBlock.rows", "Column.options"} <= fields
+            "Measure.title", "Negative.text", "Unit.note", "TableBlock.rows", "Column.options", "Progress.report",
+            "Progress.unit", "Progress.problems", "Progress.reporter"} <= fields
     assert len(fields) > 60
 
 
@@ -191,6 +196,24 @@ def test_source_file_symlinked_outside_data_is_refused(tmp_path):
         "copy the file there instead"]
 
 
+def test_sources_folder_linked_outside_data_is_refused(tmp_path):
+    """data/sources itself a link to /etc: its files are outside the data folder and are not published."""
+    import shutil
+
+    from kb.assemble import load_corpus
+    from kb.load import DataError
+    data = _minimal(tmp_path)
+    shutil.rmtree(data / "sources")
+    (data / "sources").symlink_to("/etc")
+    docs = data / "documents.yml"
+    docs.write_text(docs.read_text(encoding="utf-8").replace("source_file: a.txt", "source_file: passwd", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_corpus(data, data.parent)
+    assert "data/documents.yml:9: document list-a: source_file 'passwd' leads outside data/sources/ (a link); " \
+           "copy the file there instead" in [str(p) for p in exc.value.problems]
+
+
 def test_data_file_linked_from_outside_data_is_refused(tmp_path):
     """A data file that is a symlink out of data/ (to another folder, or /proc/self/environ) is not read."""
     from kb.assemble import load_corpus
@@ -210,12 +233,21 @@ def test_data_file_linked_from_outside_data_is_refused(tmp_path):
 def test_yaml_scalars_stay_as_typed(tmp_path):
     """YAML 1.1 would read `1:20` as 80 (sexagesimal) and `no` as false; here they are the text typed."""
     from kb.assemble import load_corpus
+    from kb.load import DataError
     data = _minimal(tmp_path)
     tasks = data / "tasks" / "list-a.yml"
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace("text: 第一项任务。", "text: 1:20", 1)
+                     .replace("text: 第二项任务。", "text: no", 1), encoding="utf-8")
+    corpus = load_corpus(data, data.parent)
+    assert [t.record.text for t in corpus.of_kind("task")] == ["1:20", "no"]
+    # A deadline is read (kb.deadlines): the message quotes it as typed, not as 80 or false.
     tasks.write_text(tasks.read_text(encoding="utf-8").replace("deadline: 长期坚持", "deadline: 1:20", 1)
                      .replace("deadline: 2022年底前", "deadline: no", 1), encoding="utf-8")
-    corpus = load_corpus(data, data.parent)
-    assert [t.record.deadline for t in corpus.of_kind("task")] == ["1:20", "no"]
+    with pytest.raises(DataError) as exc:
+        load_corpus(data, data.parent)
+    assert [str(p).split(" (understood")[0].split("; write")[0] for p in exc.value.problems] == [
+        "data/tasks/list-a.yml:7: task 1: deadline: cannot read '1:20'",
+        "data/tasks/list-a.yml:12: task 2: deadline: cannot read 'no'"]
 
 
 def test_glossary_term_is_never_matched_inside_an_entity(tmp_path):

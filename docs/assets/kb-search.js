@@ -34,39 +34,49 @@
   }
   function cps(s) { return Array.from(s); }
 
-  /** pairs: a term's pairs of adjacent characters, each once, in order. */
-  function pairs(term) {
+  /** grams: a term's runs of meta.gram characters, each once, in order. */
+  function grams(term) {
     var c = cps(term), out = [], seen = new Set();
-    for (var i = 0; i + 1 < c.length; i++) {
-      var k = c[i] + c[i + 1];
+    for (var i = 0; i + meta.gram <= c.length; i++) {
+      var k = c.slice(i, i + meta.gram).join("");
       if (!seen.has(k)) { seen.add(k); out.push(k); }
     }
     return out;
   }
+  /** join_keys: the keys across the gap between two query parts written together (the runs of up to
+   * meta.gram characters holding the last character of the left part and the first of the right). */
+  function joinKeysOf(left, right) {
+    var tail = cps(left).slice(-(meta.gram - 1)), both = tail.concat(cps(right).slice(0, meta.gram - 1));
+    if (both.length <= meta.gram) return [both.join("")];
+    var out = [];
+    for (var i = 0; i + meta.gram <= both.length; i++) {
+      var k = both.slice(i, i + meta.gram).join("");
+      if (i < tail.length && tail.length < i + meta.gram && out.indexOf(k) < 0) out.push(k);
+    }
+    return out;
+  }
 
-  /** SearchIndex.keys: the keys a term is looked up by: itself if one or two characters, else its
-   * meta.keysPerTerm rarest pairs (meta.common: the common pairs' document counts; unlisted pairs count
-   * as rare; ties by position), or all its pairs once `widen` found more than meta.widenAt documents
-   * holding the rarest. Needs meta. */
+  /** SearchIndex.keys: the keys a term is looked up by: itself if up to meta.gram characters, else its
+   * meta.keysPerTerm rarest runs of meta.gram characters (meta.common: the common keys by bucket; unlisted
+   * ones count as rare; ties by position); `termKeys` gives all of them to a search started again wide.
+   * Needs meta. */
+  var commonBucket = null;
   function rareKeys(term) {
-    if (cps(term).length <= 2) return [term];
-    var common = meta.common || {}, has = Object.prototype.hasOwnProperty;
-    return pairs(term).map(function (k, i) { return [has.call(common, k) ? common[k] : 0, i, k]; })
+    if (cps(term).length <= meta.gram) return [term];
+    if (!commonBucket) {
+      commonBucket = new Map();
+      Object.keys(meta.common || {}).forEach(function (b) {
+        meta.common[b].forEach(function (k) { commonBucket.set(k, Number(b)); });
+      });
+    }
+    return grams(term).map(function (k, i) { return [commonBucket.get(k) || 0, i, k]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
       .slice(0, meta.keysPerTerm).map(function (r) { return r[2]; });
   }
-  // terms known to need all their pairs: more than meta.widenAt documents hold their rarest ones
-  var widened = new Map();
-  function termKeys(term) { return widened.get(term) || rareKeys(term); }
-  /** After the rarest pairs' shards are in: the terms that need all their pairs get them (and their shards). */
-  async function widen(terms) {
-    var extra = [];
-    terms.forEach(function (t) {
-      if (cps(t).length <= 2 || widened.has(t)) return;
-      var all = pairs(t), rare = rareKeys(t);
-      if (all.length > rare.length && lookup(t, rare).size > meta.widenAt) { widened.set(t, all); extra = extra.concat(all); }
-    });
-    if (extra.length) await loadShards(extra);
+  /** wide: every key of the term (a search that refused meta.widenAfter candidates starts again so). */
+  function termKeys(term, wide) {
+    if (wide) return cps(term).length <= meta.gram ? [term] : grams(term);
+    return rareKeys(term);
   }
 
   function shardOf(key, shards) {
@@ -87,6 +97,7 @@
   }
 
   var meta = null;
+  var suggestWords = null;  // search/suggest.js: the words offered under 没有找到 (loaded only then)
   var facetData = null;     // search/facets.js: {groups: [[group, from, to], ...], subjects: one character a document}
   var shards = new Map();   // shard number → {key: encoded postings}
   var decoded = new Map();  // key → Uint32Array
@@ -97,6 +108,7 @@
   window.__kbSearch = {
     meta: function (_, m) { meta = m; },
     facets: function (_, f) { facetData = f; },
+    suggest: function (_, words) { suggestWords = words; },
     shard: function (i, keys) { shards.set(i, keys); },
     docs: function (c, rows) { chunks.set(c, rows); }
   };
@@ -182,8 +194,8 @@
 
   /** SearchIndex._lookup: documents holding every key (default: the term's keys) → the flags all its
    * keys share (2 title, 1 number word). */
-  function lookup(term, keys) {
-    var lists = Array.from(new Set(keys || termKeys(term)), postings);
+  function lookup(term, keys, wide) {
+    var lists = Array.from(new Set(keys || termKeys(term, wide)), postings);
     lists.sort(function (a, b) { return a.length - b.length; });
     var found = null;
     for (var i = 0; i < lists.length; i++) {
@@ -302,20 +314,17 @@
     var alts = terms.map(alternatives);
     var whole = norm(query);
     // the bound's evidence for the whole query: each term's own keys (its first alternative's), and the
-    // pair across each gap between two parts
+    // runs across each gap between two parts
     var joinKeys = [];
-    for (var pi = 0; pi + 1 < parts.length; pi++) {
-      var left = cps(parts[pi]);
-      joinKeys.push(left[left.length - 1] + cps(parts[pi + 1])[0]);
-    }
-    var keys = joinKeys.slice();
-    alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0])); }); });
+    for (var pi = 0; pi + 1 < parts.length; pi++) joinKeys.push(joinKeysOf(parts[pi], parts[pi + 1]));
+    var keys = [].concat.apply([], joinKeys);
+    var wide = !!opts.wide;
+    alts.forEach(function (list) { list.forEach(function (a) { keys = keys.concat(termKeys(a[0], wide)); }); });
     await Promise.all([loadShards(keys), withFacets ? loadFacets() : null]);
-    await widen([].concat.apply([], alts.map(function (list) { return list.map(function (a) { return a[0]; }); })));
 
     var found = null, perAlt = [];
     for (var ti = 0; ti < alts.length; ti++) {
-      var sets = alts[ti].map(function (a) { return new Set(lookup(a[0]).keys()); });
+      var sets = alts[ti].map(function (a) { return new Set(lookup(a[0], null, wide).keys()); });
       perAlt.push(sets);
       var union = new Set();
       sets.forEach(function (d) { d.forEach(function (n) { union.add(n); }); });
@@ -323,9 +332,9 @@
       else { var both = new Set(); found.forEach(function (n) { if (union.has(n)) both.add(n); }); found = both; }
       if (!found.size) return result;
     }
-    var own = terms.map(function (t) { return lookup(t); });
-    var evidence = own.concat(joinKeys.map(function (k) { return lookup("", [k]); }));
-    var needsCheck = alts.some(function (list) { return list.some(function (a) { return cps(a[0]).length > 2; }); });
+    var own = terms.map(function (t) { return lookup(t, null, wide); });
+    var evidence = own.concat(joinKeys.map(function (ks) { return lookup("", ks); }));
+    var needsCheck = alts.some(function (list) { return list.some(function (a) { return cps(a[0]).length > meta.gram; }); });
 
     function rank(n, exact) {
       var pages = kindOf(n) === "page" ? AGGREGATE : 0, t, firsts;
@@ -377,7 +386,11 @@
           var next = queue.slice(at, at + Math.max(limit - result.hits.length, 8)).map(function (k) { return k[2]; });
           await loadDocs([n].concat(next));
         }
-        if (needsCheck && !ok(n)) { rejected.add(n); continue; }
+        if (needsCheck && !ok(n)) {
+          rejected.add(n);
+          if (!wide && rejected.size >= meta.widenAfter) return search(query, Object.assign({}, opts, { wide: true }));
+          continue;
+        }
         var exact = rank(n, true);
         if (compareRank(exact, key) !== 0) {
           if (putBack < meta.putBackLimit) { putBack++; back.push([exact, true]); continue; }
@@ -542,7 +555,8 @@
 
     async function suggestions(query, terms) {
       var q = norm(query), qs = new Set(cps(q)), scored = [];
-      (meta.suggest || []).forEach(function (w, i) {
+      if (!suggestWords) await load("suggest.js");
+      (suggestWords || []).forEach(function (w, i) {
         var shared = 0;
         new Set(cps(norm(w))).forEach(function (c) { if (qs.has(c)) shared++; });
         if (shared) scored.push([shared, i, w]);

@@ -96,6 +96,7 @@
         var d = row.dataset, ok = true;
         if (want.subject && (d.subject || "").split("|").indexOf(want.subject) < 0) ok = false;
         if (deadline && norm(d.deadline) !== deadline) ok = false;
+        if (want.status && d.status !== want.status) ok = false;
         if (want.unit) {
           if (want.lead) ok = ok && d.lead === want.unit;
           else ok = ok && (d.unit || "").split("|").indexOf(want.unit) >= 0;
@@ -146,9 +147,41 @@
     update();
   }
 
+  // A table wider than the screen scrolls sideways in the theme's wrapper, and a long navigation scrolls in
+  // its sidebar; a keyboard user reaches such a wrapper to scroll it (axe: scrollable-region-focusable).
+  // Checked whenever a wrapper's size changes (the theme sizes its sidebars after loading).
+  var SCROLLERS = { "md-typeset__scrollwrap": "表格（可左右滚动）", "md-sidebar__scrollwrap": "侧栏（可滚动）" };
+  function markScroller(wrap) {
+    var label = SCROLLERS[wrap.classList.contains("md-typeset__scrollwrap") ? "md-typeset__scrollwrap"
+                                                                             : "md-sidebar__scrollwrap"];
+    var scrolls = wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1;
+    if (scrolls && !wrap.hasAttribute("tabindex")) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", label);
+      wrap.dataset.kbScroller = "1";
+    } else if (!scrolls && wrap.dataset.kbScroller) {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+      delete wrap.dataset.kbScroller;
+    }
+  }
+  var watcher = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (e) { markScroller(e.target); });
+  }) : null;
+  function focusableScrollers() {
+    document.querySelectorAll(".md-typeset__scrollwrap, .md-sidebar__scrollwrap").forEach(function (wrap) {
+      markScroller(wrap);
+      if (watcher) watcher.observe(wrap);
+    });
+  }
+  window.addEventListener("resize", focusableScrollers);
+
   function init() {
     document.querySelectorAll("[data-kb-table]").forEach(setupTable);
     document.querySelectorAll(".kb-wordcount").forEach(setupCounter);
+    focusableScrollers();
   }
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else if (document.readyState !== "loading") init();

@@ -1,7 +1,8 @@
-"""Command line: `python -m kb validate|stats|schema [--check]`."""
+"""Command line: `python -m kb validate|stats|search|render|zip|schema|ledger import|check`."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -33,8 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     zipper.add_argument("dest", type=Path)
     render = sub.add_parser("render", help="write every page's article HTML and every file into DIR (no MkDocs)")
     render.add_argument("dir", type=Path)
+    render.add_argument("--history", default=None,
+                        help="'none' for no 最近更新 dates, or a fixed history (JSON); default: the git history")
     schema = sub.add_parser("schema", help="write the JSON Schema files for editors into data/schema/")
     schema.add_argument("--check", action="store_true", help="fail if the files are stale instead of writing")
+    ledger = sub.add_parser("ledger", help="task ledgers (任务台账)").add_subparsers(dest="action", required=True)
+    into = ledger.add_parser("import", help="read filled ledgers (.xlsx) into data/progress/LIST.yml; write nothing "
+                             "unless every file is right")
+    into.add_argument("files", nargs="+", type=Path)
+    into.add_argument("--replace", action="store_true",
+                      help="a report already in the data for the same task, unit and day is replaced, not refused")
+    into.add_argument("--today", type=_day, default=None, help="the date reports may not be after (default: today)")
+    check = sub.add_parser("check", help="check filled forms: 申报书 (.docx: word counts, empty fields, 试点类型) and "
+                           "汇总表 (.xlsx: values, quotas per applicant); print every problem")
+    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--merged", type=Path, default=None,
+                       help="also write the rows of every 汇总表 given into this one workbook (.xlsx)")
     args = parser.parse_args(argv)
 
     if args.command == "zip":
@@ -53,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'stale' if args.check else 'wrote'}: data/schema/{name}")
         return 1 if (args.check and stale) else 0
 
+    if args.command == "ledger":
+        return _ledger_import(args)
+
     try:
         corpus = load_corpus(args.data, args.data.parent)
     except DataError as exc:
@@ -60,10 +78,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.command == "search":
         return _search(corpus, args)
+    if args.command == "check":
+        from .filled import check_files
+        report = check_files(corpus, args.files, merged=args.merged)
+        for line in report.lines:
+            print(line)
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        if args.merged and report.merged_rows:
+            print(f"wrote {args.merged} ({report.merged_rows} rows)")
+        return 1 if report.problems else 0
     if args.command == "render":
         from .glossary import Glossary
+        from .history import load as load_history
         from .site import Site
-        built = Site(corpus, Glossary(corpus)).build()
+        built = Site(corpus, Glossary(corpus), load_history(corpus, args.data, args.data.parent, args.history)).build()
         files = {routes.site_url(p.path, dir_urls=False): p.html.encode("utf-8") for p in built.pages}
         files.update(built.files)
         for path, content in sorted(files.items()):
@@ -85,6 +114,29 @@ def main(argv: list[str] | None = None) -> int:
         for subject in SUBJECTS:
             grouped = corpus.of_subject(subject)
             print(subject + "\t" + "\t".join(str(len(grouped.get(k.name, []))) for k in on_hubs))
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2024-06-30") from None
+
+
+def _ledger_import(args: argparse.Namespace) -> int:
+    from .ledger import import_ledgers
+    result = import_ledgers(args.files, args.data, args.today or dt.date.today(), replace=args.replace,
+                            root=args.data.parent)
+    if result.problems:
+        for line in result.problems:
+            print(line, file=sys.stderr)
+        noun = "problem" if len(result.problems) == 1 else "problems"
+        print(f"{len(result.problems)} {noun}; nothing written", file=sys.stderr)
+        return 1
+    for path, (added, replaced, unchanged) in result.written.items():
+        state = "written" if added or replaced else "unchanged"
+        print(f"{path}: {added} added, {replaced} replaced, {unchanged} already there ({state})")
     return 0
 
 

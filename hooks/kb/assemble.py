@@ -42,7 +42,8 @@ def read_source(data_dir: Path, name: str) -> tuple[str, str | None]:
 def read_source_file(data_dir: Path, name: str) -> tuple[str, str | None]:
     """A source copy's text, or why it cannot be published. The model already refused absolute paths and
     '..'; this also follows symlinks, so a link in data/sources/ to /etc or /proc is refused too."""
-    sources = (data_dir / "sources").resolve()
+    # data/sources itself may be a link too: the file must end up in the data folder's own sources/
+    sources = data_dir.resolve() / "sources"
     path = (sources / name).resolve()
     if not path.is_relative_to(sources):
         return "", f"source_file '{name}' leads outside data/sources/ (a link); copy the file there instead"

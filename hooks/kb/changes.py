@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from .corpus import Corpus, Entry
 from .pages import Page, Reuse
 
-FOLLOWED = {"task", "project", "unit", "negative"}
+FOLLOWED = {"task", "project", "unit", "negative", "progress"}
 # Pages made again on every rebuild: few, and each shows records of many kinds (a form's page its
 # document's project list, a term's page the records that use it).
 ALWAYS_MADE = {"form", "case"}
@@ -58,10 +58,18 @@ def affected(old: Corpus, new: Corpus) -> set[str] | None:
                 lead, support = corpus.tasks_of_unit(e.id)
                 out |= _ids(lead) | _ids(support)
             elif e.kind == "negative":  # a task page shows its list's negatives and the national plan's
-                document = e.record.source.document
-                if document in plans:
-                    return None
-                out |= _ids(corpus.items_of_list(document)) | {document}
+                for document in {s.document for s in e.record.sources}:
+                    if document in plans:
+                        return None
+                    out |= _ids(corpus.items_of_list(document)) | {document}
+            elif e.kind == "progress":  # shown on its task's page and list; its list's units show their status
+                task = corpus.entries.get(e.parent or "")
+                if task is not None and task.list:
+                    tasks = corpus.items_of_list(task.list)
+                    out |= {task.id, task.list} | _ids(tasks)
+                    for t in tasks:
+                        if t.kind == "task":
+                            out |= _ids(corpus.units_of_task(t.id))
     return out
 
 

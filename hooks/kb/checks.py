@@ -58,15 +58,16 @@ def link_verdicts(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tupl
     lists = {doc.id for doc, _, _ in loaded.of("documents")}
     for entry in entries.values():
         for i, target in enumerate(getattr(entry.record, "links", None) or []):
-            src = entry.record.source if entry.kind == "negative" else None
+            source_tasks = ({f"{s.document}/{s.task}" for s in entry.record.sources if s.task is not None}
+                            if entry.kind == "negative" else set())
             if target == entry.id:
                 yield entry, i, target, f"links to itself ('{target}'); remove it"
             elif target not in entries:
                 yield entry, i, target, ("" if _target_failed(loaded, target, lists) else
                                          f"link to missing record '{target}'{suggest(target, entries)}")
-            elif src is not None and src.task is not None and target == f"{src.document}/{src.task}":
+            elif target in source_tasks:
                 yield entry, i, target, (f"links to its source task '{target}', which is already linked through "
-                                         "source.task; remove it from links")
+                                         "its sources; remove it from links")
             elif (entry.id, target) in pairs:
                 yield entry, i, target, f"links to '{target}' twice"
             elif (target, entry.id) in pairs:
@@ -79,15 +80,16 @@ def link_verdicts(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tupl
 
 
 def valid_links(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tuple[str, str]]:
-    """The link graph: the links written in data that pass, then each prohibition's link to its source task."""
+    """The link graph: the links written in data that pass, then each prohibition's links to its source tasks."""
     for entry, _, target, refused in link_verdicts(entries, loaded):
         if refused is None:
             yield entry.id, target
     for neg in entries.values():
         if neg.kind == "negative":
-            src = neg.record.source
-            if src.task is not None and f"{src.document}/{src.task}" in entries:
-                yield neg.id, f"{src.document}/{src.task}"
+            tasks = [f"{s.document}/{s.task}" for s in neg.record.sources if s.task is not None]
+            for task in dict.fromkeys(tasks):
+                if task in entries:
+                    yield neg.id, task
 
 
 def check_links(c: Check) -> Problems:
@@ -164,19 +166,53 @@ def check_task_units(c: Check) -> Problems:
 
 
 def check_negative_sources(c: Check) -> Problems:
-    """A prohibition cites a known document, and a task of it or a section."""
+    """Each source of a prohibition cites a known document, and a task of it or a section; no source twice."""
     for neg in c.corpus.of_kind("negative"):
-        src, name = neg.record.source, f"negative {neg.id}"
-        if src.document not in c.docs:
-            if not c.loaded.is_failed(src.document, "documents"):
-                yield _problem(neg, neg.where.line_of("source", "document"),
-                               f"source document '{src.document}' is not known{suggest(src.document, c.docs)}", name)
-        elif src.task is not None and f"{src.document}/{src.task}" not in c.corpus.entries \
-                and not c.loaded.is_failed(f"{src.document}/{src.task}", "tasks"):
-            yield _problem(neg, neg.where.line_of("source", "task"),
-                           f"source task {src.task} is not a task of {src.document}", name)
-        if src.task is None and src.section is None:
-            yield _problem(neg, neg.where.line_of("source"), "source needs a task number or a section", name)
+        seen: dict[tuple[str, int | None, str | None], int] = {}
+        for i, src in enumerate(neg.record.sources):
+            if src.document not in c.docs:
+                if not c.loaded.is_failed(src.document, "documents"):
+                    yield _problem(neg, neg.where.line_of("sources", i, "document"),
+                                   f"source document '{src.document}' is not known{suggest(src.document, c.docs)}")
+            elif src.task is not None and f"{src.document}/{src.task}" not in c.corpus.entries \
+                    and not c.loaded.is_failed(f"{src.document}/{src.task}", "tasks"):
+                yield _problem(neg, neg.where.line_of("sources", i, "task"),
+                               f"source task {src.task} is not a task of {src.document}")
+            if src.task is None and src.section is None:
+                yield _problem(neg, neg.where.line_of("sources", i), "a source needs a task number or a section")
+            key = (src.document, src.task, src.section)
+            if key in seen:
+                yield _problem(neg, neg.where.line_of("sources", i),
+                               f"source {i + 1} repeats source {seen[key] + 1}; remove it")
+            seen.setdefault(key, i)
+
+
+def check_negative_words(c: Check) -> Problems:
+    """One prohibition is one entry: no two entries say it in the same words (punctuation, width and quotes
+    aside). A `title` is words of its text, and headings tell entries apart."""
+    from .corpus import plain, same_words
+    by_words: dict[str, Entry] = {}
+    by_title: dict[str, Entry] = {}
+    for neg in c.corpus.of_kind("negative"):
+        rec = neg.record
+        words = same_words(rec.text)
+        if words in by_words:
+            first = by_words[words]
+            yield _problem(neg, neg.where.line_of("text"),
+                           f"states the same prohibition as negative {first.id} (at {first.where.file}:"
+                           f"{first.where.line}) in the same words; add this entry's sources to {first.id}'s "
+                           "sources and remove this entry")
+            continue
+        by_words[words] = neg
+        if rec.title is not None and plain(rec.title) not in plain(rec.text):
+            yield _problem(neg, neg.where.line_of("title"),
+                           f"title '{rec.title}' is not words of its text; copy the words exactly")
+        elif neg.title in by_title:
+            other = by_title[neg.title]
+            yield _problem(neg, neg.where.line_of("title") if rec.title else neg.where.line,
+                           f"heading '{neg.title}' is also the heading of negative {other.id} (at {other.where.file}:"
+                           f"{other.where.line}); write a 'title' (words of its text) that tells them apart")
+        by_title.setdefault(neg.title, neg)
 
 
 def _sequence(entry: Entry, numbers: list[int], path: tuple[Any, ...], what: str) -> Problems:
@@ -314,8 +350,8 @@ def check_item_titles(c: Check) -> Problems:
 
 RULES: tuple[Callable[[Check], Problems], ...] = (
     check_number_order, check_unit_names, check_unit_aliases, check_search_aids, check_task_units, check_links,
-    check_negative_sources, check_cases, check_forms, check_case_template, check_attachments, check_terms, check_tags,
-    check_item_titles)
+    check_negative_sources, check_negative_words, check_cases, check_forms, check_case_template, check_attachments,
+    check_terms, check_tags, check_item_titles)
 
 
 def run_all(corpus: Corpus, loaded: Loaded, docs: Mapping[str, tuple[Document, Where]]) -> list[Problem]:

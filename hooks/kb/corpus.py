@@ -8,6 +8,7 @@ are, in kb.routes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from .validate import Where
 
 # The record kinds (kb.kinds has one row for each). A test may register more at run time.
-KindName = Literal["document", "project", "task", "unit", "negative", "case", "measure", "form", "term"]
+KindName = Literal["document", "project", "task", "unit", "negative", "case", "measure", "form", "term", "progress"]
 
 SUBJECT_SLUGS = {"党委和政府": "party-government", "学校": "schools", "教师": "teachers", "学生": "students",
                  "用人": "employers", "综合": "general"}
@@ -28,6 +29,15 @@ SUBJECT_SLUGS = {"党委和政府": "party-government", "学校": "schools", "�
 def plain(text: str) -> str:
     """Text as read: restored characters in, markers out."""
     return text.replace(RESTORE_OPEN, "").replace(RESTORE_CLOSE, "")
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def same_words(text: str) -> str:
+    """Text reduced to its words: width folded (NFKC), punctuation, quotes, spaces and restoration
+    marks dropped. Two prohibitions with the same words are one prohibition (kb.checks)."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def first_clause(text: str, limit: int = 40) -> str:
@@ -48,7 +58,7 @@ class Entry:
     where: Where
     number: int | None = None
     list: str | None = None
-    parent: str | None = None  # a measure's case
+    parent: str | None = None  # a measure's case, a progress entry's task
 
     @property
     def kind_label(self) -> str:
@@ -70,6 +80,7 @@ class Corpus:
     # The indexes, built once below.
     by_kind: Mapping[str, tuple[Entry, ...]] = field(init=False)
     by_list: Mapping[str, tuple[Entry, ...]] = field(init=False)
+    by_parent: Mapping[str, tuple[Entry, ...]] = field(init=False)  # a case's measures, a task's progress
     units_by_name: Mapping[tuple[str, str], Entry] = field(init=False)  # (region, name) → unit; the first wins
     _out: Mapping[str, tuple[str, ...]] = field(init=False)
     _in: Mapping[str, tuple[str, ...]] = field(init=False)
@@ -77,7 +88,6 @@ class Corpus:
     _unit_tasks: Mapping[str, tuple[tuple[Entry, ...], tuple[Entry, ...]]] = field(init=False)
     _negatives: Mapping[tuple[str, str], tuple[Entry, ...]] = field(init=False)  # (subject, document) → entries
     _units_of_region: Mapping[str, Mapping[str, Entry]] = field(init=False)
-    _children: Mapping[str, tuple[Entry, ...]] = field(init=False)  # parent id → entries shown on its page
     _any_keyword: re.Pattern[str] | None = field(init=False)  # any tag's keyword
 
     def __post_init__(self) -> None:
@@ -86,25 +96,26 @@ class Corpus:
 
         by_kind: dict[str, list[Entry]] = {}
         by_list: dict[str, list[Entry]] = {}
+        by_parent: dict[str, list[Entry]] = {}
         negatives: dict[tuple[str, str], list[Entry]] = {}
         units: dict[tuple[str, str], Entry] = {}
-        children: dict[str, list[Entry]] = {}
         for e in self.entries.values():
             by_kind.setdefault(e.kind, []).append(e)
-            if e.parent:
-                children.setdefault(e.parent, []).append(e)
             if e.list:
                 by_list.setdefault(e.list, []).append(e)
+            if e.parent:
+                by_parent.setdefault(e.parent, []).append(e)
             if e.kind == "negative":
                 for subject in e.subjects:
-                    negatives.setdefault((subject, e.record.source.document), []).append(e)
+                    for document in dict.fromkeys(s.document for s in e.record.sources):
+                        negatives.setdefault((subject, document), []).append(e)
             elif e.kind == "unit":
                 units.setdefault((e.record.region, e.record.name), e)
         put("by_kind", _frozen({k: tuple(v) for k, v in by_kind.items()}))
         put("by_list", _frozen({k: tuple(v) for k, v in by_list.items()}))
-        put("_children", _frozen({k: tuple(v) for k, v in children.items()}))
         keywords = sorted({k for t in self.tags for k in t.keywords}, key=len, reverse=True)
         put("_any_keyword", re.compile("|".join(map(re.escape, keywords))) if keywords else None)
+        put("by_parent", _frozen({k: tuple(v) for k, v in by_parent.items()}))
         put("_negatives", _frozen({k: tuple(v) for k, v in negatives.items()}))
         put("units_by_name", _frozen(units))
         of_region: dict[str, dict[str, Entry]] = {}
@@ -146,6 +157,10 @@ class Corpus:
     def items_of_list(self, list_id: str) -> list[Entry]:
         return list(self.by_list.get(list_id, ()))
 
+    def children(self, entry_id: str) -> list[Entry]:
+        """The records shown inside this record's page: a case's measures, a task's progress entries."""
+        return list(self.by_parent.get(entry_id, ()))
+
     def links_from(self, entry_id: str) -> list[Entry]:
         """Curated links written on this record."""
         return [self.entries[i] for i in self._out.get(entry_id, ())]
@@ -163,10 +178,6 @@ class Corpus:
                 seen.add(e.id)
                 out.append(e)
         return out
-
-    def children_of(self, entry_id: str) -> list[Entry]:
-        """The entries whose parent this is (a case's measures), in corpus order."""
-        return list(self._children.get(entry_id, ()))
 
     def units_of_task(self, task_id: str) -> list[Entry]:
         task = self.entries[task_id]

@@ -19,7 +19,7 @@ def exported_kinds() -> list[str]:
 def _links(corpus: Corpus, entry: Entry) -> list[str]:
     """Ids of linked records, both directions; a record shown inside another's page (a case measure)
     counts as that parent."""
-    ids = [entry.id] + [e.id for e in corpus.children_of(entry.id)]
+    ids = [entry.id] + [e.id for e in corpus.children(entry.id)]
     out: list[str] = []
     for i in ids:
         for other in corpus.related(i):
@@ -46,7 +46,10 @@ CSV_COLUMNS = ("id", "title", "text", "subjects", "url", "links", "number", "lis
 # The same columns for people: the KIND.zh.csv files carry these headers (the rows are the same).
 CSV_HEADERS_ZH = {"id": "标识", "title": "标题", "text": "内容", "subjects": "评价主体", "url": "网址",
                   "links": "相关条目", "number": "原编号", "list": "所属清单", "units": "责任单位",
-                  "deadline": "完成时限", "doc_number": "文号", "date": "日期"}
+                  "deadline": "完成时限", "doc_number": "文号", "date": "日期",
+                  # the columns some kinds add (kb.kinds: csv_fields)
+                  "status": "进展", "evidence": "佐证材料", "problems": "存在问题", "filed_by": "填报单位",
+                  "reporter": "填报人"}
 
 
 # Excel and WPS evaluate a CSV cell that starts with one of these as a formula (=HYPERLINK(…), =cmd|…).
@@ -65,10 +68,11 @@ def export_csv(corpus: Corpus, kind: str, chinese_headers: bool = False) -> byte
     out = io.StringIO()
     # Every cell quoted (OWASP), so a separator or quote in the text never shifts a column.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow([CSV_HEADERS_ZH[c] for c in CSV_COLUMNS] if chinese_headers else CSV_COLUMNS)
+    columns = CSV_COLUMNS + KINDS[kind].csv_fields
+    writer.writerow([CSV_HEADERS_ZH[c] for c in columns] if chinese_headers else columns)
     for entry in corpus.of_kind(kind):
         obj = record_json(corpus, entry)
-        writer.writerow([csv_cell(obj.get(c)) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(obj.get(c)) for c in columns])
     # A BOM so Excel opens the Chinese text as UTF-8.
     return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 

@@ -12,15 +12,15 @@ template in overrides/pages/, and the data (tests/test_kinds.py does it with a t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from .corpus import Corpus, Entry, plain
+from .corpus import Corpus, Entry, plain, same_words
 from .load import Problem
-from .models import SUBJECTS, Document
+from .models import SUBJECTS, Document, NegativeKind
 
 if TYPE_CHECKING:
     from .validate import Loaded, Where
@@ -60,6 +60,7 @@ class Kind:
     number_words: tuple[str, ...] = ()  # how people say a record's number: 任务{n}
     exported: bool = True           # in kb.json and as KIND.csv
     json_fields: Callable[[Corpus, Entry], dict[str, Any]] = lambda corpus, e: {}
+    csv_fields: tuple[str, ...] = ()  # its CSV's columns after the common ones (kb.export): fields of its JSON
     tagged: bool = False            # its page shows topic tags (and the tags page lists it)
     on_hubs: bool = False           # listed on the subject hubs
     uses_terms: bool = False        # a term's page lists the records of these kinds that use it
@@ -185,9 +186,22 @@ def build_units(b: Building) -> Built:
         yield Entry("unit", unit.id, unit.name, unit.name, (), unit, where)
 
 
+# A prohibition's heading: its `title` when an editor wrote one, else the clause of its text that forbids
+# (严禁…, 不得…, 克服…), cut like an item's title: '突出质量导向，…，不得将论文数…与绩效工资分配、奖励挂钩。'
+# is headed '不得将论文数、项目数、课题经费等科研量化指标与绩效工资分配、奖励挂钩'.
+FORBIDS = re.compile(r"严禁|不得|禁止|杜绝|切忌|克服|纠正|扭转|改变|破除|停止|避免|控制|淡化|减少|转变|查处|不随人走")
+
+
+def negative_title(record: Any) -> str:
+    if record.title:
+        return plain(record.title)
+    clauses = [c for c in re.split(r"[,，。;；:：]", plain(record.text)) if c.strip()] or [plain(record.text)]
+    return auto_title(next((c for c in clauses if FORBIDS.search(c)), clauses[0]))
+
+
 def build_negatives(b: Building) -> Built:
     for neg, where, _ in b.loaded.of("negative"):
-        yield Entry("negative", neg.id, neg.text, neg.text, tuple(neg.subjects), neg, where)
+        yield Entry("negative", neg.id, negative_title(neg), neg.text, tuple(neg.subjects), neg, where)
 
 
 def build_cases(b: Building) -> Built:
@@ -207,6 +221,57 @@ def build_cases(b: Building) -> Built:
                             number=m.number, parent=case.id)
 
 
+def build_progress(b: Building) -> Built:
+    """Progress entries: each names a task of its list and one of the task's units; one entry a task, unit
+    and day. The id is the task's, then the unit's id and the day: taoyuan-2022/5/ty-jyj-2024-06-30."""
+    from .models import Task
+    from .text import cn_date
+    tasks: dict[tuple[str, int], Task] = {}
+    for task, _, context in b.loaded.of("tasks"):
+        tasks.setdefault((context["list"], task.number), task)
+    units: dict[tuple[str, str], str] = {}
+    for unit, _, _ in b.loaded.of("units"):
+        units.setdefault((unit.region, unit.name), unit.id)
+    seen: dict[tuple[str, int, str, str], int] = {}
+    for rec, where, context in b.loaded.of("progress"):
+        list_id, label = context["list"], f"progress task {rec.task}"
+        task_id = f"{list_id}/{rec.task}"
+        if list_id not in b.docs:
+            if not b.loaded.is_failed(list_id, "documents"):
+                yield Problem(where.file, where.raw.line, label,
+                              f"list '{list_id}' is not a document id{_suggest(list_id, b.docs)}")
+            continue
+        doc = b.docs[list_id][0]
+        found = tasks.get((list_id, rec.task))
+        if found is None or task_id in b.loaded.failed_refs:
+            if not b.loaded.is_failed(task_id, "tasks"):
+                yield Problem(where.file, where.line_of("task"), label, f"task {rec.task} is not a task of {list_id}")
+            continue
+        task = found
+        if rec.unit not in task.units:
+            yield Problem(where.file, where.line_of("unit"), label, f"unit '{rec.unit}' is not a responsible unit "
+                          f"of task {rec.task} (its units: {'、'.join(task.units)})")
+            continue
+        unit_id = units.get((doc.region, rec.unit))
+        if unit_id is None:
+            continue  # not a known unit: reported on the task (kb.checks.check_task_units)
+        key = (list_id, rec.task, rec.unit, rec.date)
+        if key in seen:
+            yield Problem(where.file, where.line_of("date"), label, f"{rec.unit} reports on {rec.date} twice (first at "
+                          f"line {seen[key]}); keep one")
+            continue
+        seen[key] = where.line
+        if doc.date and rec.date < doc.date:
+            yield Problem(where.file, where.line_of("date"), label,
+                          f"date {rec.date} is before the list was published ({doc.date})")
+            continue
+        section = next((s for s in doc.sections if s.number == task.section), None)
+        subjects = tuple(task.subjects) or ((section.subject,) if section else ())
+        title = f"任务{rec.task}进展：{rec.unit}，{cn_date(rec.date)}，{rec.status}"
+        yield Entry("progress", f"{task_id}/{unit_id}-{rec.date}", title, plain(rec.report or rec.status),
+                    subjects, rec, where, parent=task_id)
+
+
 def build_forms(b: Building) -> Built:
     for form, where, _ in b.loaded.of("forms"):
         yield Entry("form", form.id, form.title, form.purpose, ("综合",), form, where)
@@ -224,9 +289,17 @@ def _task_search(corpus: Corpus, e: Entry) -> str:
     return f"{e.text} 责任单位：{'、'.join(r.units)} 完成时限：{r.deadline}"
 
 
+def _progress_search(corpus: Corpus, e: Entry) -> str:
+    r = e.record
+    parts = [plain(r.report or ""), f"进展：{r.status}", r.evidence and f"佐证材料：{r.evidence}",
+             r.problems and f"存在问题：{r.problems}", r.filed_by, r.reporter]
+    return " ".join(p for p in parts if p)
+
+
 def _negative_search(corpus: Corpus, e: Entry) -> str:
     r = e.record
-    return f"{e.text} {r.kind}类 {corpus[r.source.document].record.short_title}"
+    documents = dict.fromkeys(corpus[s.document].record.short_title for s in r.sources)
+    return f"{e.text} {r.kind}类 {' '.join(documents)}"
 
 
 def _measure_search(corpus: Corpus, e: Entry) -> str:
@@ -266,6 +339,13 @@ def _task_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
     return {**_numbered_json(corpus, e), "units": list(r.units), "deadline": r.deadline, "section": r.section}
 
 
+def _progress_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
+    r, task = e.record, corpus[e.parent or ""]
+    return {"task": task.id, "list": task.list, "number": task.number, "units": [r.unit], "unit": r.unit,
+            "date": r.date, "status": r.status, "report": r.report, "evidence": r.evidence, "problems": r.problems,
+            "filed_by": r.filed_by, "reporter": r.reporter}
+
+
 def _document_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
     r = e.record
     return {"doc_number": r.doc_number, "date": r.date, "issuer": r.issuer, "region": r.region,
@@ -273,7 +353,8 @@ def _document_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
 
 
 def _negative_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
-    return {"negative_kind": e.record.kind, "source": e.record.source.model_dump(exclude_none=True)}
+    return {"negative_kind": e.record.kind,
+            "sources": [s.model_dump(exclude_none=True) for s in e.record.sources]}
 
 
 def _unit_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
@@ -289,7 +370,7 @@ def _form_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
 def _case_json(corpus: Corpus, e: Entry) -> dict[str, Any]:
     from .routes import url
     return {"measures": [{"id": m.id, "title": m.title, "text": m.text, "subjects": list(m.subjects), "url": url(m)}
-                         for m in corpus.of_kind("measure") if m.parent == e.id]}
+                         for m in corpus.children(e.id) if m.kind == "measure"]}
 
 
 # --- page context: what a record's template gets besides e (the entry), r (its record) and links ----
@@ -314,7 +395,8 @@ def _neighbours_in(corpus: Corpus) -> dict[str, tuple[Entry | None, Entry | None
 def _negatives_by_document(corpus: Corpus) -> dict[str, list[Entry]]:
     out: dict[str, list[Entry]] = {}
     for e in corpus.of_kind("negative"):
-        out.setdefault(e.record.source.document, []).append(e)
+        for document in dict.fromkeys(s.document for s in e.record.sources):
+            out.setdefault(document, []).append(e)
     return out
 
 
@@ -329,22 +411,49 @@ def attachment_title(doc: Entry, list_id: str) -> str:
     return att.title if att else doc.record.short_title  # type: ignore[no-any-return]
 
 
+def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple[Entry, list[str]]]]]:
+    """The prohibitions that bind a task, by kind: those stated in the task itself, then those of its subjects
+    stated in its own list or the national plan, each with where (of those) it is stated: [(kind, [(entry,
+    ['本任务', '任务11', '总体方案 二(一)3'])])]."""
+    list_id = task.list or ""
+    plans = _national_plans(corpus)
+    own = [n for n in corpus.links_to(task.id) if n.kind == "negative"]
+    found = own + [n for n in corpus.negatives_of_subjects(task.subjects, [list_id, *plans]) if n not in own]
+    out = []
+    for kind in get_args(NegativeKind):  # in the negative list's order
+        rows = []
+        for n in (n for n in found if n.record.kind == kind):
+            tasks = sorted({s.task for s in n.record.sources if s.document == list_id and s.task is not None},
+                           key=lambda t: (t != task.number, t))
+            where = ["、".join("本任务" if t == task.number else f"任务{t}" for t in tasks)] if tasks else []
+            for s in n.record.sources:
+                if s.document in plans or (s.document == list_id and s.task is None):
+                    where.append(" ".join(filter(None, [corpus.document(s.document).short_title, s.section])))
+            rows.append((n, list(dict.fromkeys(where))))
+        if rows:
+            out.append((kind, rows))
+    return out
+
+
 def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     list_id = e.list or ""
     doc = corpus.document(list_id)
-    related_ids = {x.id for x in corpus.related(e.id)}
-    # The prohibitions that bind this task: its own list's and the national plan's, same subject.
-    scope = [list_id, *_national_plans(corpus)]
+    negatives = negatives_of_task(corpus, e)
+    shown = {n.id for _, rows in negatives for n, _ in rows}
+    from .progress import reports_of_task
     return {"section": next(s for s in doc.sections if s.number == e.record.section),
-            "units": corpus.units_of_task(e.id),
-            "same_subject_negatives": [n for n in corpus.negatives_of_subjects(e.subjects, scope)
-                                       if n.id not in related_ids],
+            "units": corpus.units_of_task(e.id), "negatives": negatives,
+            "progress": reports_of_task(corpus, e),
+            "plans": [corpus.entries[d] for d in _national_plans(corpus)],
+            # a prohibition shown under 负面清单 is not listed again among the records that link here
+            "links_from": [x for x in corpus.links_from(e.id) if x.id not in shown],
+            "links_to": [x for x in corpus.links_to(e.id) if x.id not in shown],
             "neighbours": _neighbours(corpus, e)}
 
 
 def _document_context(corpus: Corpus, doc: Entry, sizes: dict[str, int]) -> Context:
     items = corpus.items_of_list(doc.id)
-    return {"doc": doc, "d": doc.record, "items": items,
+    return {"doc": doc, "d": doc.record, "items": items, "requirements": requirement_groups(doc.record.requirements),
             "negatives": _negatives_by_document(corpus).get(doc.id, []),
             "cases": [e for e in corpus.of_kind("case") if e.record.document == doc.id],
             "forms": {e.id: e for e in corpus.of_kind("form")},
@@ -357,15 +466,41 @@ def _project_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context
             "list_title": attachment_title(corpus[list_id], list_id)}
 
 
+def negative_sources(corpus: Corpus, e: Entry) -> list[tuple[Entry, list[tuple[Entry | None, str | None]]]]:
+    """A prohibition's sources by document, in the order written: [(document, [(task or None, section)])]."""
+    by_doc: dict[str, list[tuple[Entry | None, str | None]]] = {}
+    for s in e.record.sources:
+        task = corpus.entries.get(f"{s.document}/{s.task}") if s.task else None
+        by_doc.setdefault(s.document, []).append((task, s.section))
+    return [(corpus[d], places) for d, places in by_doc.items()]
+
+
+def negative_source_text(corpus: Corpus, e: Entry) -> str:
+    """Where a prohibition is stated, in a line: '桃源县重点任务清单 任务10、任务11；总体方案 二(一)3'."""
+    parts = []
+    for doc, places in negative_sources(corpus, e):
+        where = "、".join(f"任务{t.number}" if t else s or "" for t, s in places)
+        parts.append(f"{doc.record.short_title} {where}".strip())
+    return "；".join(parts)
+
+
 def _negative_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
-    src = e.record.source
-    return {"doc": corpus[src.document],
-            "source_task": corpus.entries.get(f"{src.document}/{src.task}") if src.task else None}
+    # The text is quoted below the heading when the heading is only part of it.
+    sources = negative_sources(corpus, e)
+    tasks = {task.id for _, places in sources for task, _ in places if task}
+    return {"sources": sources, "quote_differs": same_words(e.title) != same_words(e.text),
+            "links_from": [x for x in corpus.links_from(e.id) if x.id not in tasks]}  # (its tasks are in 出处)
 
 
 def _unit_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
+    from .downloads.ledger import ledgers_of_unit
+    from .progress import lists_with_progress, unit_status
     lead, support = corpus.tasks_of_unit(e.id)
-    return {"lead": lead, "support": support}
+    # The latest status is shown where the unit's lists have any report (elsewhere: 尚无进展填报, once).
+    return {"lead": lead, "support": support,
+            "reported": any(t.list in lists_with_progress(corpus) for t in (*lead, *support)),
+            "status": {t.id: unit_status(corpus, t, e) for t in (*lead, *support)},
+            "ledgers": ledgers_of_unit(corpus, e)}
 
 
 def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
@@ -395,22 +530,63 @@ def _term_uses(corpus: Corpus) -> dict[str, list[Entry]]:
 def downloads_with_sizes(entry: Entry, sizes: dict[str, int]) -> list[dict[str, str]]:
     """The files built for a form or case: [{'format', 'url', 'name', 'size_text'}]."""
     from .downloads import downloads_of
-    out = []
-    for item in downloads_of(entry):
-        size = sizes.get(item["url"])
-        out.append({**item, "size_text": f"{size / 1024:.1f} KB" if size else ""})
-    return out
+    return [{**item, "size_text": _size_text(sizes.get(item["url"]))} for item in downloads_of(entry)]
+
+
+def _size_text(size: int | None) -> str:
+    return f"{size / 1024:.1f} KB" if size else ""
+
+
+@dataclass
+class RequirementGroup:
+    """One sentence of a document's requirements, shown once with every kind it states."""
+    kinds: list[str]
+    text: str
+    date: str | None
+    word_limits: list[Any] = field(default_factory=list)  # the word limits the sentence states
+
+
+def requirement_groups(requirements: Sequence[Any], word_limits: Sequence[Any] = ()) -> list[RequirementGroup]:
+    """Requirements as a page shows them: a sentence once. A requirement whose words are part of another's
+    (湖北's 报送材料 and 报送方式 are parts of its 截止时间 sentence) joins that one, under both kinds; so does a
+    word limit whose words are in a 字数 requirement. Kept in the order written."""
+    words = [same_words(r.text) for r in requirements]
+
+    def root(i: int) -> int:
+        hosts = [j for j, v in enumerate(words) if j != i and words[i] in v and (len(v) > len(words[i]) or j < i)]
+        return root(max(hosts, key=lambda j: (len(words[j]), -j))) if hosts else i
+
+    groups: dict[int, RequirementGroup] = {}
+    for i, r in enumerate(requirements):
+        j = root(i)
+        if j not in groups:
+            groups[j] = RequirementGroup([], requirements[j].text, requirements[j].date)
+        g = groups[j]
+        if r.kind not in g.kinds:
+            g.kinds.append(r.kind)
+        g.date = g.date or r.date
+    for w in word_limits:
+        host = next((g for j, g in groups.items() if same_words(w.text) in words[j]), None)
+        if host is not None:
+            host.word_limits.append(w)
+    return list(groups.values())
 
 
 def _form_context(corpus: Corpus, form: Entry, sizes: dict[str, int]) -> Context:
     rec = form.record
     doc = corpus[rec.document]
     reqs = [r for r in doc.record.requirements if r.kind in ("截止时间", "报送方式", "报送材料", "申报数量", "字数")]
+    groups = requirement_groups(reqs, doc.record.word_limits)
+    shown = [same_words(g.text) for g in groups]
     options = {"pilot_types": [p.name for p in doc.record.pilot_types], "case_types": doc.record.case_types,
                "projects": [f"{e.number}. {e.text}" for e in corpus.of_kind("project")
                             if any(a.projects == e.list for a in doc.record.attachments)]}
-    return {"doc": doc, "requirements": reqs, "options": options, "quotas": doc.record.quotas,
-            "word_limits": doc.record.word_limits, "downloads": downloads_with_sizes(form, sizes)}
+    attached = [w for g in groups for w in g.word_limits]
+    return {"doc": doc, "requirements": groups, "options": options, "quotas": doc.record.quotas,
+            # the quotas' own words are quoted only when no requirement shown already says them
+            "quotas_quoted": all(any(same_words(q.text) in s for s in shown) for q in doc.record.quotas),
+            "word_limits": [w for w in doc.record.word_limits if w not in attached],
+            "downloads": downloads_with_sizes(form, sizes)}
 
 
 def _case_context(corpus: Corpus, case: Entry, sizes: dict[str, int]) -> Context:
@@ -449,8 +625,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("negative", "负面清单", "negative", "negative", "negative.html", build_negatives,
          data_file="negative.yml",
          search_order=2, search_tags=True, search_text=_negative_search, json_fields=_negative_json,
-         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, page_title=lambda e: f"负面清单：{e.title}",
-         context=_negative_context),
+         tagged=True, on_hubs=True, uses_terms=True, sidebar_toc=False, context=_negative_context),
     Kind("case", "典型案例", "cases", "cases", "case.html", build_cases,
          data_file="cases/",
          search_order=3, search_text=_case_search, json_fields=_case_json, tagged=True, context=_case_context),
@@ -463,6 +638,11 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("term", "术语", "glossary", "glossary", "term.html", build_terms,
          data_file="glossary.yml",
          search_order=5, context=_term_context),
+    Kind("progress", "任务进展", "progress", "tasks", None, build_progress,
+         data_file="progress/",
+         search_order=9, search_text=_progress_search, json_fields=_progress_json,
+         csv_fields=("status", "evidence", "problems", "filed_by", "reporter"),
+         message_name=lambda e: f"progress task {e.record.task}", anchor_in_parent="p-", parent_kind="task"),
 )}
 
 

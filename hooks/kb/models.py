@@ -15,10 +15,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .deadlines import Deadline, DeadlineError, parse_deadline, readable_deadline
+
 SUBJECTS = ("党委和政府", "学校", "教师", "学生", "用人", "综合")
 Subject = Literal["党委和政府", "学校", "教师", "学生", "用人", "综合"]
 NegativeKind = Literal["严格禁止", "克服纠偏", "控制限制"]
 RequirementKind = Literal["截止时间", "报送材料", "报送方式", "申报数量", "试点期限", "字数", "其他"]
+# 进展: what a responsible unit reports about a task (the ledger's dropdown offers exactly these).
+PROGRESS_STATUSES = ("未启动", "推进中", "已完成", "长期坚持")
+ProgressStatus = Literal["未启动", "推进中", "已完成", "长期坚持"]
 
 # Restored characters are written 〖县〗 in text fields (see README, 补字标记).
 RESTORE_OPEN, RESTORE_CLOSE = "〖", "〗"
@@ -125,6 +130,28 @@ def _real_date(value: str) -> str:
 IsoDate = Annotated[str, AfterValidator(_real_date)]
 
 
+def _full_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD")
+    return _real_date(value)
+
+
+DayDate = Annotated[str, AfterValidator(_full_date)]  # a day: YYYY-MM-DD (a report is made on a day)
+
+
+def _deadline(value: str) -> str:
+    try:
+        return readable_deadline(value)
+    except DeadlineError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# A task's 完成时限 as the source wrote it; it must read as a deadline (kb.deadlines), which pages sort and
+# filter by. Not free text: what it may say is what kb.deadlines reads.
+DeadlineText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_not_blank),
+                         AfterValidator(_visible(FORBIDDEN_IN_NAME, False)), AfterValidator(_deadline)]
+
+
 def _web_url(value: str) -> str:
     """External links must be http(s): no javascript:, data:, file: or relative URLs."""
     from urllib.parse import urlsplit
@@ -134,7 +161,8 @@ def _web_url(value: str) -> str:
     return value
 
 
-WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_web_url)]
+WebUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_visible(FORBIDDEN_IN_NAME, False)),
+                 AfterValidator(_web_url)]
 
 
 class Record(BaseModel):
@@ -202,6 +230,9 @@ class Document(Record):
     kind: Literal["通知", "任务清单", "案例示例", "总体方案"]
     issuer: Name | None = None
     forwarded_by: Name | None = None
+    # A forwarded notice's requirements (its deadline, mailbox, office) may be the forwarding unit's own:
+    # this note says whose they are; it stands above them on the document's and its forms' pages.
+    forwarding_note: Text | None = None
     doc_number: Name | None = None
     date: IsoDate | None = None
     region: Name
@@ -248,9 +279,14 @@ class Task(Record):
     section: Name
     text: Text
     units: list[Name] = Field(min_length=1)
-    deadline: Name
+    deadline: DeadlineText
     subjects: list[Subject] = []  # empty: the section's subject
     links: list[RecordRef] = []
+
+    @property
+    def due(self) -> Deadline:
+        """The deadline read into its typed form (the text stays in `deadline`)."""
+        return parse_deadline(self.deadline)
 
 
 class Unit(Record):
@@ -268,13 +304,35 @@ class NegativeSource(Record):
     section: Name | None = None
 
 
+# One prohibition is one entry, however many documents state it: `sources` lists every place it is stated
+# (the first is where `text` is quoted from; the others say it in the same words, punctuation aside).
+# A second entry with the same words is refused (kb.checks): add its source to the first one instead.
+# The entry's page is headed by `title`: words of `text` (verbatim), or without it the clause of the text
+# that forbids (kb.kinds.negative_title).
 class Negative(Record):
     id: Slug
+    title: Name | None = None
     text: Text
     kind: NegativeKind
     subjects: list[Subject] = Field(min_length=1)
-    source: NegativeSource
+    sources: list[NegativeSource] = Field(min_length=1)
     links: list[RecordRef] = []
+
+
+# --- progress ---------------------------------------------------------------------
+
+# What a responsible unit reported about a task on a day (data/progress/LIST.yml, written by
+# `python -m kb ledger import` from the filled ledgers; the columns of the ledger in brackets).
+class Progress(Record):
+    task: Number                      # 编号: the task's number in the list
+    unit: Name                        # 责任单位: the unit reporting, one of the task's units
+    date: DayDate                     # 填报日期
+    status: ProgressStatus            # 进展
+    report: Text | None = None        # 落实情况
+    evidence: Text | None = None      # 佐证材料
+    problems: Text | None = None      # 存在问题
+    filed_by: Name | None = None      # 填报单位
+    reporter: Name | None = None      # 填报人
 
 
 # --- cases ---------------------------------------------------------------------
@@ -464,6 +522,11 @@ class GlossaryFile(Record):
     terms: list[Term]
 
 
+class ProgressFile(Record):
+    list: Slug
+    progress: builtins.list[Progress]
+
+
 class TagsFile(Record):
     tags: list[Tag]
 
@@ -490,5 +553,6 @@ FILE_KINDS: dict[str, tuple[type[Record], str | None, type[Record]]] = {
     "forms": (FormsFile, "forms", Form),
     "glossary": (GlossaryFile, "terms", Term),
     "tags": (TagsFile, "tags", Tag),
+    "progress": (ProgressFile, "progress", Progress),
     "search": (SearchFile, None, SearchFile),  # one record: the whole file
 }

@@ -10,16 +10,19 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pypinyin import lazy_pinyin
 
 from . import routes
 from .corpus import SUBJECT_SLUGS, Corpus, Entry
-from .kinds import KINDS, attachment_title, downloads_with_sizes
+from .history import Change, History
+from .history import summary as change_summary
+from .kinds import KINDS, attachment_title, downloads_with_sizes, negative_source_text
 from .kinds import of as kinds_with
 from .models import SUBJECTS
+from .progress import ListProgress, list_progress
 
 NEGATIVE_KINDS = {"严格禁止": "ban", "克服纠偏": "fix", "控制限制": "limit"}  # kind → anchor on the list page
 # Rows a listing shows on one page (a hub's kind, the unit index, the lists of lists); longer ones are split
@@ -43,6 +46,7 @@ class Page:
     toc: bool = True          # list the page's headings in the sidebar (a record page is short: only its title)
     aggregate: bool = True    # a page of many records (home, hub, list): searched by its title
     entry: str | None = None  # the record whose page this is (a term's page does not explain the term)
+    updated: Change | None = None  # the newest change of what the page shows (最近更新), when known
 
 
 @dataclass(frozen=True)
@@ -139,10 +143,14 @@ def original_blocks(lines: list[str], tasks: dict[int | None, Entry]) -> list[di
 Reuse = Callable[[str, Iterable[str]], "Page | None"]
 
 
-def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, reuse: Reuse | None = None) -> list[Page]:
-    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes. With `reuse`,
-    the record pages and 原文 pages of records that did not change are the pages made before."""
+def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, history: History | None = None,
+              reuse: Reuse | None = None) -> list[Page]:
+    """Every page; `sizes` (download path → bytes) lets form and case pages show file sizes; `history` gives
+    record pages their 最近更新 and the 更新记录 page its changes (none: the pages say nothing of dates). With
+    `reuse`, the record pages and 原文 pages of records that did not change are the pages made before (with
+    this history's date)."""
     sizes = sizes or {}
+    history = history or History.none("not read")
     again: Reuse = reuse or (lambda path, ids: None)
     pages = [home_page(corpus)]
     for s in SUBJECTS:
@@ -158,7 +166,8 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, reuse: Reuse 
         lines = [ln.strip() for ln in corpus.sources.get(doc.id, "").splitlines() if ln.strip()]
         numbered = {e.number: e for e in items if e.kind == "task"}
         pages.append(Page(routes.original_path(doc.id), "original.html", f"原文：{doc.record.short_title}",
-                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False))
+                          {"doc": doc, "original_blocks": original_blocks(lines, numbered)}, aggregate=False,
+                          updated=history.last_original.get(doc.id)))
     for doc in corpus.of_kind("document"):
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         projects = [e for e in corpus.items_of_list(doc.id) if e.kind == "project"]
@@ -168,15 +177,19 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, reuse: Reuse 
                       or paginated(task_list_page(corpus, doc, tasks), "rows"))
         if projects:
             pages += (_again_all(again, routes.index_path("project", doc.id), ids)
-                      or paginated(project_list_page(doc, projects), "projects"))
+                      or paginated(project_list_page(corpus, doc, projects), "projects"))
+    task_lists = _lists_of(corpus, "task")
     pages += paginated(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
-                            {"lists": _lists_of(corpus, "task")}), "lists")
+                            {"lists": task_lists, "progress": _progress_of_lists(corpus)}), "lists")
     pages += paginated(Page(routes.index_path("project"), "project_lists.html", "试点项目库",
                             {"lists": _lists_of(corpus, "project")}), "lists")
     for kind in KINDS.values():
         if kind.template:
             for entry in corpus.of_kind(kind.name):
-                pages.append(again(routes.page_path(entry), [entry.id]) or record_page(corpus, entry, sizes))
+                old = again(routes.page_path(entry), [entry.id])
+                updated = history.last.get(entry.id)
+                pages.append(record_page(corpus, entry, sizes, history) if old is None
+                             else old if old.updated == updated else replace(old, updated=updated))
     pages.append(Page(routes.index_path("case"), "cases.html", "典型案例",
                       {"cases": corpus.of_kind("case"), "calls": [d for d in corpus.of_kind("document")
                                                                     if d.record.topics]}))
@@ -192,6 +205,7 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, reuse: Reuse 
     pages.append(forms_page(corpus, sizes))
     pages.append(lists_page(corpus))
     pages.append(subjects_page(corpus))
+    pages.append(changes_page(corpus, history))
     tagged: dict[str, list[Page]] = {}
     for page in pages:
         for tag in page.tags:
@@ -241,6 +255,21 @@ def _lists_of(corpus: Corpus, kind: str) -> list[tuple[Entry, list[Entry]]]:
     return out
 
 
+def _progress_of_lists(corpus: Corpus, subject: str | None = None, lists: list[Entry] | None = None,
+                       limit: int | None = None) -> dict[str, ListProgress]:
+    """Each task list's progress (of its tasks of one subject, if given; of the `lists` given, else of every
+    list; of the first `limit` lists that have such tasks): list id → ListProgress."""
+    out: dict[str, ListProgress] = {}
+    for doc in lists if lists is not None else corpus.of_kind("document"):
+        if limit is not None and len(out) >= limit:
+            break
+        tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
+        of_subject = [t for t in tasks if subject is None or subject in t.subjects]
+        if of_subject:
+            out[doc.id] = list_progress(corpus, of_subject, [s.number for s in doc.record.sections])
+    return out
+
+
 def home_page(corpus: Corpus) -> Page:
     counts = corpus.counts()
     deadlines = []
@@ -253,10 +282,12 @@ def home_page(corpus: Corpus) -> Page:
     hubs = [(s, SUBJECT_SLUGS[s], {k: len(v) for k, v in corpus.of_subject(s).items() if k in on_hubs})
             for s in SUBJECTS]
     project_lists, task_lists = _lists_of(corpus, "project"), _lists_of(corpus, "task")
+    shown_tasks = task_lists[:max(0, HOME_LISTS - len(project_lists))]
     # The theme titles a page "{title} - {site name}": the home page's h1 is the site name, its title is 首页.
     return Page(routes.HOME, "home.html", "首页", {
         "counts": counts, "labels": {k.name: k.label for k in KINDS.values()}, "deadlines": deadlines, "hubs": hubs,
-        "forms": corpus.of_kind("form"), "task_lists": task_lists[:max(0, HOME_LISTS - len(project_lists))],
+        "forms": corpus.of_kind("form"), "task_lists": shown_tasks,
+        "progress": _progress_of_lists(corpus, lists=[d for d, _ in shown_tasks]),
         "project_lists": project_lists[:HOME_LISTS],
         "more_lists": max(0, len(project_lists) + len(task_lists) - HOME_LISTS), "paths": _paths()}, hide_toc=True)
 
@@ -311,8 +342,10 @@ def lists_page(corpus: Corpus) -> Page:
     negative_rows = []
     for kind, anchor in NEGATIVE_KINDS.items():
         of_kind = [e for e in negatives if e.record.kind == kind]
-        negative_rows.append((kind, anchor, len(of_kind),
-                              _by_region(of_kind, lambda e: region_of_doc(e.record.source.document))))
+        # A prohibition stated in several regions counts in each of them.
+        by_region = Counter(r for e in of_kind for r in dict.fromkeys(region_of_doc(s.document)
+                                                                       for s in e.record.sources))
+        negative_rows.append((kind, anchor, len(of_kind), list(by_region.items())))
     cap = LISTS_PAGE_ROWS
     task_lists = _lists_of(corpus, "task")
     units = _by_region(corpus.of_kind("unit"), lambda e: str(e.record.region))
@@ -375,33 +408,59 @@ def hub_pages(corpus: Corpus, subject: str, rows: int | None = None) -> list[Pag
             pager = Pager(len(entries), n, first + 1, first + len(chunk), paths)
             part = [(k.label, k.name, chunk, len(entries), pager)]
             parts.append(Page(path, "hub.html", f"{title}：{k.label}（第{n}页）",
-                              {"subject": subject, "groups": part, "topics": [], "hub": routes.hub_path(subject)},
+                              {"subject": subject, "groups": part, "topics": [], "hub": routes.hub_path(subject),
+                               "task_lists": [], "more_task_lists": 0},
                               aggregate=False))
     topics = [(d, t) for d in corpus.of_kind("document") for t in d.record.topics if subject in t.subjects]
+    # The task lists with tasks of this subject, the first LISTS_PAGE_ROWS of them with their progress.
+    progress = _progress_of_lists(corpus, subject, limit=LISTS_PAGE_ROWS)
+    with_subject = sum(1 for doc, tasks in _lists_of(corpus, "task") if any(subject in t.subjects for t in tasks))
     return [Page(routes.hub_path(subject), "hub.html", title,
-                 {"subject": subject, "groups": groups, "topics": topics, "hub": None}), *parts]
+                 {"subject": subject, "groups": groups, "topics": topics, "hub": None,
+                  "task_lists": [(corpus[list_id], p) for list_id, p in progress.items()],
+                  "more_task_lists": with_subject - len(progress),
+                  "all_task_lists": routes.index_path("task")}), *parts]
 
 
 def task_list_page(corpus: Corpus, doc: Entry, tasks: list[Entry]) -> Page:
+    """A task list: its tasks (sortable and filtered by subject, unit, deadline and, once reported, status),
+    its ledger, and the progress reported, by status, section and unit."""
+    from .downloads.ledger import ledger_of_list
+    from .progress import STATUSES
     rows = [(t, corpus.units_of_task(t.id)) for t in tasks]
     units: list[Entry] = []
     for _, us in rows:
         for u in us:
             if u not in units:
                 units.append(u)
-    deadlines = sorted({t.record.deadline for t in tasks})
+    # Earliest first (kb.deadlines: by the first date; ongoing work after, by the year it starts).
+    due = {t.record.deadline: t.record.due.sort_key for t in tasks}
+    deadlines = sorted(due, key=lambda d: (due[d], d))
     return Page(routes.index_path("task", doc.id), "task_list.html", doc.record.title, {
         "doc": doc, "d": doc.record, "rows": rows, "units": units, "deadlines": deadlines,
-        "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)]}, hide_toc=True)
+        "subjects": [s for s in SUBJECTS if any(s in t.subjects for t in tasks)],
+        "progress": list_progress(corpus, tasks, [s.number for s in doc.record.sections]), "statuses": STATUSES,
+        "ledger": ledger_of_list(corpus, doc.id)}, hide_toc=True)
 
 
-def project_list_page(doc: Entry, projects: list[Entry]) -> Page:
-    """A project list (湖北's 项目库): its items; `attachment` is the number of the document's attachment
-    that is the list (None when no attachment is), `subjects` those its items have, for a filter."""
+def short_label(entry: Entry) -> str:
+    """How a table cell names a linked record: 任务44 (a numbered item by its number), 案例：三是坚持以体健身
+    (a case measure), 负面清单：… (a prohibition by its heading)."""
+    if entry.number is not None and entry.list:
+        return entry.title.split("　", 1)[0]
+    label = "案例" if entry.kind == "measure" else entry.kind_label
+    return f"{label}：{entry.title.rstrip('。')}"
+
+
+def project_list_page(corpus: Corpus, doc: Entry, projects: list[Entry]) -> Page:
+    """A project list (湖北's 项目库): its items, each with the records linked to it (`related`, item id →
+    [(entry, short label)]); `attachment` is the number of the document's attachment that is the list (None
+    when no attachment is), `subjects` those its items have, for a filter."""
     att = next((a for a in doc.record.attachments if a.projects == doc.id), None)
+    related = {p.id: [(x, short_label(x)) for x in corpus.related(p.id)] for p in projects}
     return Page(routes.index_path("project", doc.id), "project_list.html",
                 doc.record.attachments and attachment_title(doc, doc.id) or doc.record.short_title,
-                {"doc": doc, "projects": projects, "attachment": att.number if att else None,
+                {"doc": doc, "projects": projects, "related": related, "attachment": att.number if att else None,
                  "subjects": [s for s in SUBJECTS if any(s in p.subjects for p in projects)]})
 
 
@@ -410,7 +469,7 @@ def negative_list_pages(corpus: Corpus, rows: int | None = None) -> list[Page]:
     (negative/_pages/KIND-SUBJECT-N), `rows` entries each, which keep the list's headings and anchors."""
     rows = rows or ROWS_PER_PAGE
     negatives = corpus.of_kind("negative")
-    docs = {d.id: d for d in corpus.of_kind("document")}
+    where = {e.id: negative_source_text(corpus, e) for e in negatives}
     path = routes.index_path("negative")
     title = "负面清单"
     groups, parts = [], []
@@ -433,12 +492,36 @@ def negative_list_pages(corpus: Corpus, rows: int | None = None) -> list[Page]:
                 pager = Pager(len(es), n, first + 1, first + len(chunk), paths)
                 parts.append(Page(part, "negative_list.html", f"{title}：{kind}类 · {s}（第{n}页）",
                                   {"groups": [(kind, slug, len(of_kind), [(s, chunk, pager)])],
-                                   "total": len(negatives), "docs": docs}, aggregate=False))
+                                   "total": len(negatives), "where": where}, aggregate=False))
         groups.append((kind, slug, len(of_kind), by_subject))
-    return [Page(path, "negative_list.html", title, {"groups": groups, "total": len(negatives), "docs": docs}), *parts]
+    return [Page(path, "negative_list.html", title, {"groups": groups, "total": len(negatives), "where": where}),
+            *parts]
 
 
-def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None) -> Page:
+CHANGES_SHOWN = 200     # the 更新记录 page lists the newest changes …
+RECORDS_SHOWN = 12      # … each with this many of its records
+
+
+def changes_page(corpus: Corpus, history: History) -> Page:
+    """更新记录: the changes by date, newest first, each with what it did and the records it changed."""
+    groups: list[tuple[str | None, list[tuple[Change, str, list[tuple[Entry | str, str]], int]]]] = []
+    for change in history.changes[:CHANGES_SHOWN]:
+        # (link target, text): a record's page, or a document's 原文 page
+        changed: list[tuple[Entry | str, str]] = [(corpus[r], corpus[r].title) for r in change.records
+                                                  if r in corpus.entries]
+        changed += [(routes.original_path(d), f"原文：{corpus.document(d).short_title}") for d in change.documents
+                    if d in corpus.entries]
+        row = (change, change_summary(change, corpus), changed[:RECORDS_SHOWN], len(changed))
+        if groups and groups[-1][0] == change.date:
+            groups[-1][1].append(row)
+        else:
+            groups.append((change.date, [row]))
+    return Page(routes.CHANGES, "changes.html", "更新记录", {
+        "groups": groups, "why_none": history.why_none, "more": max(0, len(history.changes) - CHANGES_SHOWN)})
+
+
+def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = None,
+                history: History | None = None) -> Page:
     """A record's own page, from its kind's row: template, title, context."""
     kind = KINDS[entry.kind]
     assert kind.template is not None, f"{entry.kind} has no page of its own"
@@ -449,4 +532,4 @@ def record_page(corpus: Corpus, entry: Entry, sizes: dict[str, int] | None = Non
         ctx["doc"] = corpus[entry.list]
     ctx.update(kind.context(corpus, entry, sizes or {}))
     return Page(routes.page_path(entry), kind.template, kind.page_title(entry), ctx, tags=tags, toc=kind.sidebar_toc,
-                aggregate=False, entry=entry.id)
+                aggregate=False, entry=entry.id, updated=history.last.get(entry.id) if history else None)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from . import routes
 from .corpus import SUBJECT_SLUGS, Entry
 from .pages import Page
+from .progress import STATUS_CLASSES
 from .text import attr, cn_date, cn_number, fragment, html_text, tag_anchor
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
@@ -34,7 +35,8 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
                              finalize=html_text, autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, h=html_text, tag_anchor=tag_anchor)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, h=html_text, tag_anchor=tag_anchor,
+                       status_class=lambda s: STATUS_CLASSES.get(s, ""))
     return env
 
 
@@ -84,7 +86,11 @@ def _helpers(page: Page, dir_urls: bool) -> dict[str, Any]:
         url = routes.site_url(path, dir_urls) if path.endswith(".md") else path
         return attr(relative_url(url, here_url) + (f"#{anchor}" if anchor else ""))
 
-    return {"href": href, "rel": rel, "list_src": routes.index_path, "subject_slugs": SUBJECT_SLUGS}
+    def anchor(entry: Entry) -> str:
+        """The id of an entry shown inside its parent's page (a task's progress entry: 'p-ty-jyj-2024-06-30')."""
+        return routes.page_path(entry).partition("#")[2]
+
+    return {"href": href, "rel": rel, "anchor": anchor, "list_src": routes.index_path, "subject_slugs": SUBJECT_SLUGS}
 
 
 def render_body(page: Page, dir_urls: bool = True) -> str:
@@ -94,6 +100,9 @@ def render_body(page: Page, dir_urls: bool = True) -> str:
     body = heading_ids(env.get_template(page.template).render(**page.context, **helpers, page_title=page.title))
     if page.tags:  # above the title, as Material's tags plugin would put them
         body = env.get_template("_tags.html").render(tags=page.tags, href=helpers["href"]) + "\n" + body
+    if page.updated is not None:  # 最近更新, at the end of what the page shows
+        body = body.rstrip("\n") + "\n" + env.get_template("_updated.html").render(
+            change=page.updated, href=helpers["href"], changes=routes.CHANGES)
     if page.template in UNWRAPPED:
         return body.rstrip("\n")
     # One raw HTML block: valid Markdown for any generator (the MkDocs hook hands it to the theme directly).

@@ -22,6 +22,7 @@ OPEN_DATA = "downloads/kb.json"
 LISTS_INDEX = "lists/index.md"        # every list, by kind and region
 FORMS_INDEX = "forms/index.md"        # every form, with its document and its files (/forms/)
 SUBJECTS_INDEX = "subjects/index.md"  # the evaluation subjects, with counts (/subjects/)
+CHANGES = "changes.md"                # 更新记录: the changes to the data, by date (/changes/)
 
 
 def page_path(entry: Entry) -> str:
@@ -29,7 +30,10 @@ def page_path(entry: Entry) -> str:
     from .kinds import KINDS
     kind = KINDS[entry.kind]
     if kind.anchor_in_parent:
-        parent_id, _, own = entry.id.partition("/")
+        # Its id is the parent's id, '/', then its own part: 'sample-xx/1-2' in case 'sample-xx',
+        # 'taoyuan-2022/5/ty-jyj-2024-06-30' in task 'taoyuan-2022/5'.
+        parent_id = entry.parent or entry.id.partition("/")[0]
+        own = entry.id[len(parent_id) + 1:]
         return f"{KINDS[kind.parent_kind or ''].folder}/{parent_id}.md#{kind.anchor_in_parent}{own}"
     return f"{kind.folder}/{entry.id}.md"
 
@@ -75,6 +79,11 @@ def original_path(doc_id: str) -> str:
 def download_path(entry: Entry, ext: str) -> str:
     """A generated file offered on an entry's page (a form, or a case in the case template)."""
     return f"downloads/cases/{entry.id}.{ext}" if entry.kind == "case" else f"downloads/{entry.id}.{ext}"
+
+
+def ledger_path(list_id: str, unit_id: str | None = None) -> str:
+    """A task list's ledger (every task × unit), or one unit's ledger of its tasks in the list."""
+    return f"downloads/ledgers/{list_id}/{unit_id}.xlsx" if unit_id else f"downloads/ledgers/{list_id}.xlsx"
 
 
 def export_path(kind: str, chinese_headers: bool = False) -> str:

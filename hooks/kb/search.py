@@ -12,12 +12,15 @@ implements the same algorithm; tests compare the two):
 - Documents: one per searchable record (kb.kinds: `searchable`, in `search_order`, then by
   group, then corpus order) and one per aggregate page (home, hubs, lists) after them. Record
   number n = position in that order.
-- Keys: every character and every pair of adjacent characters of a document's normalised title,
-  text and each number word (任务44). Posting value of a key for document n:
+- Keys: every run of one to GRAM (3) characters of a document's normalised title, text and each
+  number word (任务44). Posting value of a key for document n:
   n*4 + 2 (key in the title) + 1 (key in a number word). A key lives in shard
   fnv1a32(code points of key) % shards (FNV-1a: h = 2166136261; h = (h ^ cp) * 16777619 mod 2**32).
 - `search/meta.js`: `__kbSearch.meta(0, {...})`: sizes, kinds as document ranges, the aliases,
-  words for 没有找到 suggestions, and the common pairs with their document counts (`common_df`).
+  and the common runs of GRAM characters (in at least `common_df`
+  documents; a longer term is looked up by its rarest ones) grouped by the bit length of their
+  document count: `{"17": ["教育局", ...]}`.
+- `search/suggest.js`: `__kbSearch.suggest(0, [...])`: the words offered under 没有找到 (loaded only then).
 - `search/facets.js`: `__kbSearch.facets(0, {groups, subjects})`: groups as document ranges, each
   document's subjects as one character; loaded only when a reader narrows by subject or list.
 - `search/s/<hex>.js`: `__kbSearch.shard(i, {key: postings})`: postings increasing, written as
@@ -28,15 +31,21 @@ implements the same algorithm; tests compare the two):
   Every file is a script calling a global callback, so the offline edition loads them with
   <script src> from file:// (fetch cannot read file:).
 
-Query: terms and their alternatives (aliases); a term of one or two characters is one key
+Query: terms and their alternatives (aliases); a term of up to GRAM characters is one key
 (its postings are the exact answer), a longer one the intersection of its KEYS_PER_TERM rarest
-pairs (the common ones are listed in meta.js), or all its pairs when more than WIDEN_AT documents
-hold the rarest, checked against the document's text when taken.
+runs of GRAM characters (the common ones are listed in meta.js), checked against the document's
+text when taken; a search that refuses WIDEN_AFTER candidates so starts again with all of its
+terms' runs (deciding by what was read, not by counts: widening up front fetched the postings of
+every run of terms that thousands of records really hold).
+Why runs of three: on text that reuses a small vocabulary (county lists copy each other), the
+pairs of a longer term occur together, apart, in thousands of documents, and each of those would
+have to be read to be refused; runs of three rarely do (measured on the 200k bench: a query's
+worst transfer fell from 512 to 223 KB, see bench/search_bench.py).
 Ranking, best first: tier 0 the whole query q (all terms run together) in a number word (任务44),
 1 in the title, 2 in the text (a phrase), 3 every term found as typed, 4 found only through an
 alias (then by the alias's order of finds); aggregate pages after every record; ties by document
 number. Candidates are taken in the order of a bound read from the postings (the flags of the
-terms' keys and of the pair across each gap between terms) and checked when taken; one whose
+terms' keys and of the runs across each gap between terms) and checked when taken; one whose
 exact rank is worse goes back into the queue with it (at most PUT_BACK_LIMIT times a query; after
 that, records come in the order of their bounds). So only the documents shown, and the few put
 back or refused, are read.
@@ -59,13 +68,15 @@ from .corpus import Corpus, Entry
 from .kinds import KINDS
 from .models import SUBJECTS
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 CHUNK = 16                # documents a docs file
-RECORDS_PER_SHARD = 50    # shards = records / this, a power of two between 16 and 4096
+GRAM = 3                  # keys are runs of 1..GRAM characters
+RECORDS_PER_SHARD = 25    # shards = records / this, a power of two between 16 and MAX_SHARDS
+MAX_SHARDS = 8192        # 200k records: 8192 shards, most holding one or two keys
 AGGREGATE = 5             # tier offset of aggregate pages: after every record
 KEYS_PER_TERM = 3         # a longer term is looked up by its rarest pairs (then checked against the text)
-WIDEN_AT = 32             # … and by all its pairs if more documents than this hold the rarest ones
+WIDEN_AFTER = 8           # … and by all of them once this many candidates were read and refused
 PUT_BACK_LIMIT = 24       # candidates put back with a worse exact rank; past it, bound order (reads stay few)
 
 
@@ -82,13 +93,29 @@ def norm(text: str) -> str:
 
 
 def keys_of(text: str) -> set[str]:
-    """Every character and every pair of adjacent characters of a normalised string."""
-    return set(text) | {text[i:i + 2] for i in range(len(text) - 1)}
+    """Every run of one to GRAM characters of a normalised string."""
+    return {text[i:i + n] for n in range(1, GRAM + 1) for i in range(len(text) - n + 1)}
 
 
-def pairs(term: str) -> list[str]:
-    """A term's pairs of adjacent characters, each once, in order."""
-    return list(dict.fromkeys(term[i:i + 2] for i in range(len(term) - 1)))
+def grams(term: str) -> list[str]:
+    """A term's runs of GRAM characters, each once, in order."""
+    return list(dict.fromkeys(term[i:i + GRAM] for i in range(len(term) - GRAM + 1)))
+
+
+def join_keys(left: str, right: str) -> list[str]:
+    """The keys across the gap between two query parts written together: the runs of up to GRAM
+    characters that hold the last character of `left` and the first of `right`."""
+    tail, head = left[-(GRAM - 1):], right[:GRAM - 1]
+    both = tail + head
+    if len(both) <= GRAM:
+        return [both]
+    return list(dict.fromkeys(both[i:i + GRAM] for i in range(len(both) - GRAM + 1)
+                              if i < len(tail) < i + GRAM))
+
+
+def bucket(count: int) -> int:
+    """How common a key is, as meta.js says it: the bit length of its document count."""
+    return count.bit_length()
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -159,9 +186,10 @@ def group_of(corpus: Corpus, e: Entry) -> str:
     if e.kind == "unit":
         return str(e.record.region)
     if e.kind == "negative":
-        return corpus.document(e.record.source.document).short_title
-    if e.parent:
-        return corpus[e.parent].title
+        return corpus.document(e.record.sources[0].document).short_title  # where its text is quoted from
+    if e.parent:  # a case's measure: the case; a task's progress: the task's list
+        parent = corpus[e.parent]
+        return group_of(corpus, parent) if parent.list else parent.title
     return ""
 
 
@@ -213,32 +241,37 @@ class SearchIndex:
         self.suggest = suggest
         self.postings: dict[str, array[int]] = {}
         self.normed: list[tuple[str, str, tuple[str, ...]]] = []
+        get = self.postings.get
         for n, d in enumerate(docs):
             title, text, words = norm(d.title), norm(d.text), tuple(norm(w) for w in d.words)
             self.normed.append((title, text, words))
-            in_title, in_words = keys_of(title), set().union(*map(keys_of, words)) if words else set()
-            base = n * 4
-            for key in in_title | keys_of(text) | in_words:
-                p = self.postings.get(key)
-                if p is None:
-                    p = self.postings[key] = array("I")
-                p.append(base + (2 if key in in_title else 0) + (1 if key in in_words else 0))
+            in_title = keys_of(title)
+            in_words: set[str] = set().union(*map(keys_of, words)) if words else set()
+            # the keys by flag (title 2, number word 1), with set operations: half the time of a test per key
+            for flag, keys in ((0, keys_of(text) - in_title - in_words), (2, in_title - in_words),
+                               (1, in_words - in_title), (3, in_title & in_words)):
+                value = n * 4 + flag
+                for key in keys:
+                    p = get(key)
+                    if p is None:
+                        p = self.postings[key] = array("I")
+                    p.append(value)
 
         floor = common_df(len(docs))
-        self.common = {k: len(v) for k, v in sorted(self.postings.items()) if len(k) == 2 and len(v) >= floor}
+        self.common = {k: bucket(len(v)) for k, v in sorted(self.postings.items())
+                       if len(k) == GRAM and len(v) >= floor}
 
-    def keys(self, term: str) -> list[str]:
-        """The keys a term is looked up by: itself if one or two characters, else its KEYS_PER_TERM
-        rarest pairs (unlisted pairs count as rare; ties by position), or all its pairs when more than
-        WIDEN_AT documents hold the rarest ones (fewer documents to read and check)."""
-        if len(term) <= 2:
+    def keys(self, term: str, wide: bool = False) -> list[str]:
+        """The keys a term is looked up by: itself if up to GRAM characters, else its KEYS_PER_TERM
+        rarest runs of GRAM characters (by `common`, unlisted ones count as rare; ties by position), or
+        all of them when `wide` (a search that refused WIDEN_AFTER candidates starts again so)."""
+        if len(term) <= GRAM:
             return [term]
-        every = pairs(term)
-        ranked = sorted(enumerate(every), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
-        rare = [k for _, k in ranked[:KEYS_PER_TERM]]
-        if len(every) > len(rare) and len(self._lookup(term, rare)) > WIDEN_AT:
+        every = grams(term)
+        if wide:
             return every
-        return rare
+        ranked = sorted(enumerate(every), key=lambda ik: (self.common.get(ik[1], 0), ik[0]))
+        return [k for _, k in ranked[:KEYS_PER_TERM]]
 
     @classmethod
     def from_corpus(cls, corpus: Corpus, dir_urls: bool = True, pages: Sequence[tuple[str, str]] = ()
@@ -261,11 +294,11 @@ class SearchIndex:
                 out.append((alt, True))
         return out
 
-    def _lookup(self, term: str, keys: Iterable[str] | None = None) -> dict[int, int]:
+    def _lookup(self, term: str, keys: Iterable[str] | None = None, wide: bool = False) -> dict[int, int]:
         """Documents holding every key (default: the term's keys) → the flags all keys share
         (title 2, number word 1)."""
         found: dict[int, int] | None = None
-        wanted = self.keys(term) if keys is None else list(keys)
+        wanted = self.keys(term, wide) if keys is None else list(keys)
         for key in sorted(set(wanted), key=lambda k: len(self.postings.get(k, ()))):
             values = self.postings.get(key)
             if not values:
@@ -284,7 +317,7 @@ class SearchIndex:
         return term in title or term in text or any(term in w for w in words)
 
     def search(self, query: str, limit: int = 10, offset: int = 0, kind: str | None = None,
-               subject: str | None = None, group: str | None = None) -> SearchResult:
+               subject: str | None = None, group: str | None = None, wide: bool = False) -> SearchResult:
         """Best first: candidates are taken in the order of a rank bound read from the postings
         (`bound`); each taken one is checked against its text and, if its exact rank is worse than
         its bound, put back with its exact rank. A document comes out only when nothing left can
@@ -299,18 +332,18 @@ class SearchIndex:
         found: set[int] | None = None
         per_alt: list[list[set[int]]] = []   # per term, per alternative: candidate documents
         for term_alts in alts:
-            sets = [set(self._lookup(a)) for a, _ in term_alts]
+            sets = [set(self._lookup(a, wide=wide)) for a, _ in term_alts]
             per_alt.append(sets)
             union = set().union(*sets)
             found = union if found is None else found & union
             if not found:
                 return result
         whole = norm(query)
-        # The bound's evidence for the whole query: each term's own keys, and the pair across each gap
+        # The bound's evidence for the whole query: each term's own keys, and the runs across each gap
         # between two terms (absent: the terms are not written together).
-        own = [self._lookup(t) for t in terms]
-        joins = [self._lookup("", [a[-1] + b[0]]) for a, b in zip(parts, parts[1:])]
-        needs_check = any(len(a) > 2 for term_alts in alts for a, _ in term_alts)
+        own = [self._lookup(t, wide=wide) for t in terms]
+        joins = [self._lookup("", join_keys(a, b)) for a, b in zip(parts, parts[1:])]
+        needs_check = any(len(a) > GRAM for term_alts in alts for a, _ in term_alts)
 
         def rank(n: int, exact: bool) -> tuple[int, int, int]:
             """(tier, alias order, n): exact from the text, or a bound (never worse than exact) from postings."""
@@ -347,6 +380,8 @@ class SearchIndex:
             if not checked:
                 if needs_check and not ok(n):
                     rejected.add(n)
+                    if not wide and len(rejected) >= WIDEN_AFTER:
+                        return self.search(query, limit, offset, kind, subject, group, wide=True)
                     continue
                 exact = rank(n, True)
                 if exact != key:
@@ -391,7 +426,7 @@ class SearchIndex:
     def files(self) -> dict[str, bytes]:
         """search/meta.js, search/s/*.js, search/d/*.js (see the module docstring)."""
         n_docs = len(self.docs)
-        shards = max(16, min(4096, 1 << max(0, round(math.log2(max(1, n_docs / RECORDS_PER_SHARD))))))
+        shards = max(16, min(MAX_SHARDS, 1 << max(0, round(math.log2(max(1, n_docs / RECORDS_PER_SHARD))))))
         width = len(f"{shards - 1:x}")
         by_shard: list[dict[str, str]] = [{} for _ in range(shards)]
         for key in sorted(self.postings):
@@ -403,6 +438,7 @@ class SearchIndex:
             out[f"search/d/{c // CHUNK}.js"] = _script("docs", c // CHUNK, rows)
         meta = self.meta(shards, width)
         out["search/facets.js"] = _script("facets", 0, {"groups": meta.pop("groups"), "subjects": meta.pop("subjects")})
+        out["search/suggest.js"] = _script("suggest", 0, meta.pop("suggest"))
         out["search/meta.js"] = _script("meta", 0, meta)
         return out
 
@@ -423,8 +459,16 @@ class SearchIndex:
                 "chunk": CHUNK, "kinds": kinds, "groups": groups, "subjectNames": list(SUBJECTS),
                 "subjects": "".join(ALPHABET[d.subjects] for d in self.docs),
                 "aliases": [list(a) for a in self.aliases], "suggest": self.suggest,
-                "keysPerTerm": KEYS_PER_TERM, "widenAt": WIDEN_AT, "putBackLimit": PUT_BACK_LIMIT,
-                "common": self.common}
+                "gram": GRAM, "keysPerTerm": KEYS_PER_TERM, "widenAfter": WIDEN_AFTER,
+                "putBackLimit": PUT_BACK_LIMIT,
+                "common": self.common_buckets()}
+
+    def common_buckets(self) -> dict[str, list[str]]:
+        """meta.js's `common`: the common keys by bucket (smaller than a count per key)."""
+        out: dict[str, list[str]] = {}
+        for key, b in self.common.items():
+            out.setdefault(str(b), []).append(key)
+        return dict(sorted(out.items(), key=lambda kv: int(kv[0])))
 
 
 def _script(callback: str, i: int, value: object) -> bytes:

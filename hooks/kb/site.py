@@ -17,6 +17,7 @@ from .downloads import BUILDERS, downloads_of
 from .export import export_files
 from .forked import Forked
 from .glossary import Glossary
+from .history import BlameCache, History, Pending
 from .pages import Page, Reuse, all_pages
 from .render import render_body, toc_tokens
 from .search import aggregate_pages, index_files
@@ -85,8 +86,11 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
 
 
 def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool) -> dict[str, bytes]:
-    """The search index's files, and the open data's too if `export`."""
-    return {**index_files(corpus, dir_urls, pages), **(export_files(corpus) if export else {})}
+    """The search index's files and the task ledgers (one a list and one a unit: thousands at scale), and the
+    open data's too if `export`."""
+    from .downloads.ledger import ledger_files
+    return {**index_files(corpus, dir_urls, pages), **ledger_files(corpus),
+            **(export_files(corpus) if export else {})}
 
 
 def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
@@ -105,14 +109,22 @@ def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any
 class Site:
     corpus: Corpus
     glossary: Glossary
+    history: History = field(default_factory=lambda: History.none("not read"))  # kb.history
 
     @classmethod
-    def load(cls, data_dir: Path, root: Path | None = None, cache: LoadCache | None = None,
-             previous: Site | None = None, lean: bool = False) -> Site:
-        """The site of a data folder; `cache` and `previous` (kb.assemble.assemble) make a reload under
+    def load(cls, data_dir: Path, root: Path | None = None, history: str | None = None,
+             cache: LoadCache | None = None, previous: Site | None = None, lean: bool = False,
+             blames: BlameCache | None = None) -> Site:
+        """The site of a data folder. `history`: None reads the git history, 'none' reads none, a path a fixed
+        one. `cache`, `previous` (kb.assemble.assemble) and `blames` (kb.history) make a reload under
         `make serve` cost what changed; `lean` lets go of what only data problems need (a build)."""
-        corpus = load_corpus(data_dir, root, cache, previous.corpus if previous else None, lean)
-        return cls(corpus, Glossary(corpus))
+        pending = Pending(data_dir, history, blames)  # git runs while the corpus loads
+        try:
+            corpus = load_corpus(data_dir, root, cache, previous.corpus if previous else None, lean)
+        except BaseException:
+            pending.cancel()
+            raise
+        return cls(corpus, Glossary(corpus), pending.result(corpus, Path(root or Path(data_dir).parent)))
 
     def build(self, dir_urls: bool = True, extra: dict[str, bytes] | None = None) -> Built:
         """Every page and file; `extra` are ready-made downloads the pages may offer (the offline zip)."""
@@ -127,11 +139,12 @@ class Site:
         index and the open data are made in a forked process (the other core) meanwhile and returned by
         `Started.files()`, or, with `write_to`, written into that folder by it (`Started.background`: the
         build never holds the files)."""
-        downloads = {**self.download_files(), **(extra or {})}
-        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, reuse)
+        downloads = {**self.form_files(), **(extra or {})}  # the ledgers are offered without their size
+        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)
         pending: list[Forked] = []
         background: list[Forked] = []
-        # One forked process makes the search index and then the open data: each child adds to the memory.
+        # One forked process makes the search index, the ledgers and then the open data: each child adds to the
+        # memory.
         export = later is not None or write_to is not None  # else made below, before this returns
         files = (_index_and_export, self.corpus, dir_urls, aggregate_pages(pages), export)
         if write_to is not None:
@@ -151,7 +164,6 @@ class Site:
                 work.cancel()
             raise
         return Started(rendered, left, downloads, pending, pages, background)
-
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""
         mine, theirs = halves(pages)
@@ -204,6 +216,12 @@ class Site:
         return out
 
     def download_files(self) -> dict[str, bytes]:
+        """Every download: the forms, the cases, the task ledgers."""
+        from .downloads.ledger import ledger_files
+        return {**self.form_files(), **ledger_files(self.corpus)}
+
+    def form_files(self) -> dict[str, bytes]:
+        """The forms and the cases in the case template."""
         files = {}
         for kind in ("form", "case"):
             for entry in self.corpus.of_kind(kind):

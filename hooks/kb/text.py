@@ -70,3 +70,18 @@ def html_text(value: object) -> Markup:
     if _SPECIAL.search(text) is None:  # most values: nothing to escape or mark (a build prints millions)
         return Markup(text)
     return Markup(_mark_restored(html.escape(text, quote=True)))
+
+
+# The site's 字数统计 (docs/assets/kb.js, wordCount), for `python -m kb check`: counted as Word's 字数 counts
+# Chinese text: every CJK character and full-width punctuation mark is one, every run of Latin letters or
+# digits is one; spaces and half-width punctuation are not counted. The same ranges as the script's (a test
+# runs both on the same texts in Chromium); a character outside the BMP is in neither, as in the script.
+_CJK = "[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2018\u2019\u201c\u201d\u2014\u2026]"
+_CJK_CHAR = re.compile(_CJK)
+_LATIN_RUN = re.compile("[A-Za-z0-9\u00c0-\u024f]+")
+
+
+def word_count(text: str) -> int:
+    """字数 as the site's counter shows it."""
+    cjk = len(_CJK_CHAR.findall(text))
+    return cjk + len(_LATIN_RUN.findall(_CJK_CHAR.sub(" ", text)))

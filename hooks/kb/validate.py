@@ -24,6 +24,7 @@ from .models import (
     Document,
     Form,
     Negative,
+    Progress,
     Project,
     Record,
     SearchFile,
@@ -97,6 +98,8 @@ class Loaded:
     @overload
     def of(self, kind: Literal["search"]) -> list[tuple[SearchFile, Where, Context]]: ...
     @overload
+    def of(self, kind: Literal["progress"]) -> list[tuple[Progress, Where, Context]]: ...
+    @overload
     def of(self, kind: str) -> list[tuple[Record, Where, Context]]: ...
 
     def of(self, kind: str) -> list[tuple[Any, Where, Context]]:
@@ -122,6 +125,8 @@ def record_label(kind: str, raw: object) -> str:
     for key in ("number", "name", "id"):
         if key in raw:
             return f"{singular} {raw[key]}"
+    if "task" in raw:  # a progress entry: named by the task it reports on
+        return f"{singular} task {raw['task']}"
     return singular
 
 

@@ -75,11 +75,14 @@ def on_config(config: Any) -> Any:
     global _site, _root
     _root = root = Path(config.config_file_path).resolve().parent
     data = Path(os.environ.get("KB_DATA", root / "data"))  # tests and the benchmark build other data sets
+    # KB_HISTORY: unset reads the git history; 'none' reads none; a path, a fixed history (the tests' build).
+    history = os.environ.get("KB_HISTORY") or None
     if _serving.active:  # reread only the files that changed; unchanged records stay the same objects
         previous = _site
-        _site = _serving.load(lambda: Site.load(data, data.parent, _incremental.cache, previous))
+        _site = _serving.load(lambda: Site.load(data, data.parent, history, _incremental.cache, previous,
+                                                blames=_incremental.blames))
     else:  # one build: what only data problems need is let go once the data passed
-        _site = _serving.load(lambda: Site.load(data, data.parent, lean=True))
+        _site = _serving.load(lambda: Site.load(data, data.parent, history, lean=True))
     if _site is None:
         config.nav = None  # the nav names generated pages; the problems page is the one page
     return config

@@ -23,6 +23,7 @@ from typing import Any
 
 from kb.changes import reuse
 from kb.corpus import Corpus
+from kb.history import BlameCache
 from kb.pages import Page, Reuse
 from kb.routes import site_url
 from kb.site import Started
@@ -44,6 +45,7 @@ class Previous:
 @dataclass
 class Incremental:
     cache: LoadCache = field(default_factory=dict)
+    blames: BlameCache = field(default_factory=dict)  # kb.history: files blamed again only when changed
     previous: Previous | None = None
 
     def plan(self, config: Any, root: Path, problems: list[str],

@@ -16,20 +16,25 @@ FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def reproducible_zip(data: bytes) -> bytes:
-    """Rewrite an OOXML zip with fixed entry times, permissions and compression."""
+def reproducible_zip(data: bytes, level: int = 9) -> bytes:
+    """Rewrite an OOXML zip with fixed entry times, permissions and compression (deflate at `level`)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        return zip_parts([(info.filename, src.read(info.filename)) for info in src.infolist()], level)
+
+
+def zip_parts(parts: list[tuple[str, bytes]], level: int = 9) -> bytes:
+    """An OOXML zip of these parts, in this order, with fixed entry times and permissions."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts:
+            fixed = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
+            if name == "docProps/core.xml":
                 # Writers stamp the save time here (openpyxl does); pin it like every other time.
                 stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data)
-            dst.writestr(fixed, data, compresslevel=9)
+            dst.writestr(fixed, data, compresslevel=level)
     return out.getvalue()
 
 

@@ -3,6 +3,8 @@ PyYAML's composer and constructor: kb.load._load_composed): the same values, the
 mapping, key and list item, and the same error for a broken file."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -117,3 +119,18 @@ def test_any_dumped_value_reads_the_same(value, flow):
 @given(st.text(alphabet=st.sampled_from(list("ab:- \n[]{}'\"&*!?#,|>1")), max_size=40))
 def test_any_text_reads_the_same(text):
     _same(text)
+
+
+def test_a_loaded_site_makes_no_reference_cycles():
+    """kb.site.Site.load freezes what it loaded (left out of garbage collection): that frees nothing only if
+    reference counting frees all of it, i.e. the records, entries, corpus and glossary make no cycles."""
+    import gc
+
+    from kb.site import Site
+    data = Path(__file__).resolve().parents[1] / "data"
+    gc.collect()
+    site = Site.load(data, data.parent, "none")
+    gc.unfreeze()  # back among the collected objects, so that a cycle would be found below
+    assert len(site.corpus.entries) > 100
+    del site
+    assert gc.collect() == 0

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import MKDOCS, ROOT, build_site
+from conftest import FIXED_HISTORY, MKDOCS, ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -198,8 +198,9 @@ def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     served = tmp_path / "served"
+    # (the history the full build below reads: the pages' 最近更新 dates are compared too)
     env = {**os.environ, "KB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0",
-           "PYTHONPATH": str(ROOT / "hooks")}
+           "PYTHONPATH": str(ROOT / "hooks"), "KB_HISTORY": str(FIXED_HISTORY)}
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "incremental_build.py"), str(served)], cwd=ROOT,
                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -54,6 +54,25 @@ nav:
 """
 
 
+STOCK_PAGES = """
+import json
+import sys
+from pathlib import Path
+from kb.site import Site
+data, docs = Path(sys.argv[1]), Path(sys.argv[2])
+built = Site.load(data, data.parent, "none").build()
+for page in built.pages:
+    out = docs / page.path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    title = json.dumps(page.title, ensure_ascii=False)  # a JSON string is a YAML one
+    out.write_text(f"---\\ntitle: {title}\\n---\\n\\n{page.html}\\n", encoding="utf-8")
+for path, content in built.files.items():
+    out = docs / path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+"""
+
+
 def _tree_memory_kb(pid: int) -> int:
     """Memory of a process and all its descendants (the build forks helpers), in KB: the sum of
     their proportional set sizes (a page shared by a parent and its forked child counts half to
@@ -139,11 +158,12 @@ def write_stock_project(data: Path, dest: Path) -> None:
     docs = dest / "docs"
     if dest.exists():
         shutil.rmtree(dest)
-    subprocess.run([sys.executable, "-m", "kb", "--data", str(data), "render", str(docs)], cwd=ROOT,
+    # Every page as a Markdown file (its title, then its HTML, which Markdown passes through) at its docs
+    # path, and the other files (downloads, open data) beside them; in a child process, so that this one
+    # does not hold the corpus. (`kb render` writes a browsable HTML folder: stock Material would copy
+    # those .html files as they are and build no page.)
+    subprocess.run([sys.executable, "-c", STOCK_PAGES, str(data), str(docs)], cwd=ROOT,
                    env={**ENV, "PYTHONPATH": str(ROOT / "hooks")}, check=True, stdout=subprocess.DEVNULL)
-    for md in docs.rglob("*.md"):  # stock Material indexes every page itself
-        text = md.read_text(encoding="utf-8")
-        md.write_text(re.sub(r"search:\n  exclude: true\n", "", text, count=1), encoding="utf-8")
     shutil.copytree(ROOT / "docs" / "assets", docs / "assets", dirs_exist_ok=True)
     shutil.copy(ROOT / "docs" / "about.md", docs / "about.md")
     nav_lines = []

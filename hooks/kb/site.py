@@ -87,11 +87,13 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
 
 
 def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool) -> dict[str, bytes]:
-    """The search index's files and the task ledgers (one a list and one a unit: thousands at scale), and the
-    open data's too if `export`."""
+    """The search index's files, and the open data's too if `export`."""
+    return {**index_files(corpus, dir_urls, pages), **(export_files(corpus) if export else {})}
+
+
+def _ledgers(corpus: Corpus) -> dict[str, bytes]:
     from .downloads.ledger import ledger_files
-    return {**index_files(corpus, dir_urls, pages), **ledger_files(corpus),
-            **(export_files(corpus) if export else {})}
+    return ledger_files(corpus)
 
 
 def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
@@ -155,14 +157,16 @@ class Site:
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)
         pending: list[Forked] = []
         background: list[Forked] = []
-        # One forked process makes the search index, the ledgers and then the open data: each child adds to the
-        # memory.
+        # Two forked processes (beside this one and the page renderers: the two cores are shared by priority):
+        # one makes the search index and then the open data, the other the task ledgers (one a list and one a
+        # unit: tens of thousands at national scale). Each child adds to the memory only what it makes.
         export = later is not None or write_to is not None  # else made below, before this returns
-        files = (_index_and_export, self.corpus, dir_urls, aggregate_pages(pages), export)
+        jobs: list[tuple[Callable[..., dict[str, bytes]], tuple[Any, ...]]] = [
+            (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export)), (_ledgers, (self.corpus,))]
         if write_to is not None:
-            background = [Forked(_write_files, write_to, *files, nice=5)]
+            background = [Forked(_write_files, write_to, make, *args, nice=5) for make, args in jobs]
         else:
-            pending.append(Forked(*files, nice=5))
+            pending = [Forked(make, *args, nice=5) for make, args in jobs]
         try:
             chosen = pages if wanted is None else [p for p in pages if wanted(p)]
             flags = [later(p) if later is not None else False for p in chosen]
@@ -176,6 +180,7 @@ class Site:
                 work.cancel()
             raise
         return Started(rendered, left, downloads, pending, pages, background)
+
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""
         mine, theirs = halves(pages)

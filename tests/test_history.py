@@ -104,6 +104,33 @@ def test_lines_not_committed_yet_are_a_change_without_a_date(repo):
     assert h.last["u-jyj"].date == "2024-03-01"
 
 
+def test_make_serve_blames_again_only_what_changed(repo):
+    """A reload under `make serve` (kb.history.BlameCache) blames a file again only when it or the checked-out
+    commit changed, and gives the history a fresh read gives."""
+    data = repo / "data"
+
+    def reload(cache: dict) -> History:
+        return Pending(data, None, cache).result(load_corpus(data, repo), repo)
+
+    cache: dict = {}
+    assert reload(cache).to_json() == history_of(data).to_json()
+    kept = dict(cache)
+    assert "data/units/a.yml" in kept and "data/negative.yml" in kept
+    time_before = (data / "units" / "a.yml").stat().st_mtime_ns
+    edit(data / "units" / "a.yml", "name: 县财政局", "name: 县财政局\n    aliases: [财政局]")
+    os.utime(data / "units" / "a.yml", ns=(time_before + 10**9, time_before + 10**9))  # (a coarse clock)
+    h = reload(cache)
+    assert h.to_json() == history_of(data).to_json()
+    assert h.last["u-czj"].key == "uncommitted" and h.last["u-jyj"].date == "2024-03-01"
+    assert cache["data/units/a.yml"] is not kept["data/units/a.yml"]  # blamed again
+    assert all(cache[f] is kept[f] for f in kept if f != "data/units/a.yml")  # the others: the same blame
+    commit(repo, ("2024-08-01T09:00:00+08:00", "Unit alias\n\n更新说明：增加单位简称"))
+    h = reload(cache)
+    assert h.last["u-czj"].date == "2024-08-01" and h.changes[0].note == "增加单位简称"
+    assert h.to_json() == history_of(data).to_json()
+    assert all(cache[f] is not kept[f] for f in kept)  # a new commit: every file blamed again
+
+
 def test_a_commit_gives_the_same_history_wherever_it_is_built(repo, tmp_path):
     clone = tmp_path / "elsewhere" / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))

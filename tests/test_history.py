@@ -131,6 +131,22 @@ def test_make_serve_blames_again_only_what_changed(repo):
     assert all(cache[f] is not kept[f] for f in kept)  # a new commit: every file blamed again
 
 
+def test_a_file_git_does_not_track_is_all_uncommitted_without_asking_git(repo, monkeypatch):
+    import kb.history
+    from kb.history import UNCOMMITTED, blame
+    (repo / "data" / "sources" / "new.txt").write_text("第一行\n第二行\n", encoding="utf-8")
+    asked = blame(repo, "data/sources/new.txt")  # git blame of a file it does not track
+    assert asked == ([UNCOMMITTED] * 2, ["第一行", "第二行"], {})
+    blamed: list[str] = []
+    real = kb.history._git
+    monkeypatch.setattr(kb.history, "_git", lambda top, *args, **kw: (blamed.append(args[-1]) if args[0] == "blame"
+                                                                      else None) or real(top, *args, **kw))
+    pending = Pending(repo / "data")
+    assert pending.blames[(repo / "data" / "sources" / "new.txt").resolve()].result() == asked
+    pending.cancel()
+    assert "data/sources/new.txt" not in blamed and "data/negative.yml" in blamed
+
+
 def test_a_commit_gives_the_same_history_wherever_it_is_built(repo, tmp_path):
     clone = tmp_path / "elsewhere" / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))

@@ -134,11 +134,14 @@ def repository_of(folder: Path) -> Path:
 _GROUP = re.compile(r"([0-9a-f]{40}) \d+ (\d+) (\d+)")
 
 
-def blame(top: Path, rel: str) -> Blamed:
+def blame(top: Path, rel: str, tracked: bool = True) -> Blamed:
     """A file's lines as git blame sees them in the working tree: (commit of each line, the line's text,
-    committer time of each commit). A file git does not track: every line uncommitted. (--incremental
-    prints a group of lines at a time, not each line: far less to read at 10,000 records.)"""
+    committer time of each commit). A file git does not track: every line uncommitted (without asking git,
+    when `tracked` is False). (--incremental prints a group of lines at a time, not each line: far less to
+    read at 10,000 records.)"""
     lines = (top / rel).read_text(encoding="utf-8").splitlines()
+    if not tracked:
+        return [UNCOMMITTED] * len(lines), lines, {}
     result = _git(top, "blame", "--incremental", "--", rel, ok=(0, 128))
     if result.returncode:
         return [UNCOMMITTED] * len(lines), lines, {}
@@ -155,8 +158,8 @@ def blame(top: Path, rel: str) -> Blamed:
     return shas[:len(lines)], lines, times
 
 
-def _blame_into(cache: BlameCache, key: tuple[int, int, str], top: Path, rel: str) -> Blamed:
-    cache[rel] = (key, blame(top, rel))
+def _blame_into(cache: BlameCache, key: tuple[int, int, str], top: Path, rel: str, tracked: bool) -> Blamed:
+    cache[rel] = (key, blame(top, rel, tracked))
     return cache[rel][1]
 
 
@@ -217,8 +220,15 @@ class Pending:
             return
         self.pool = ThreadPoolExecutor(BLAME_WORKERS)
         self.commits = self.pool.submit(commits_of, self.top, self.data_dir)
+        # Files git does not track (data generated into an ignored folder, a new file) are not blamed: one
+        # process less a file (thousands at national scale).
+        try:
+            where = self.data_dir.relative_to(self.top).as_posix() or "."
+            tracked = set(_git(self.top, "ls-files", "-z", "--full-name", "--", where).stdout.decode().split("\0"))
+        except NoHistory:
+            tracked = set(self.rels.values())
         if cache is None:
-            self.blames = {p: self.pool.submit(blame, self.top, rel) for p, rel in self.rels.items()}
+            self.blames = {p: self.pool.submit(blame, self.top, rel, rel in tracked) for p, rel in self.rels.items()}
             return
         try:
             head = _git(self.top, "rev-parse", "--verify", "-q", "HEAD", ok=(0, 1)).stdout.decode().strip()
@@ -234,7 +244,7 @@ class Pending:
                 done.set_result(kept[1])
                 self.blames[p] = done
             else:
-                self.blames[p] = self.pool.submit(_blame_into, cache, key, self.top, rel)
+                self.blames[p] = self.pool.submit(_blame_into, cache, key, self.top, rel, rel in tracked)
 
     def cancel(self) -> None:
         if self.pool is not None:

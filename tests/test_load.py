@@ -128,6 +128,7 @@ def test_a_loaded_site_makes_no_reference_cycles():
 
     from kb.site import Site
     data = Path(__file__).resolve().parents[1] / "data"
+    gc.unfreeze()  # what earlier tests' loads froze, and left to be freed
     gc.collect()
     site = Site.load(data, data.parent, "none")
     gc.unfreeze()  # back among the collected objects, so that a cycle would be found below

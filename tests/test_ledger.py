@@ -208,6 +208,19 @@ def test_the_template_writes_any_text_as_openpyxl_does():
             write()
 
 
+def test_libreoffice_reads_a_list_ledger_as_openpyxl_does(site, tmp_path):
+    """The sheets hold their text in UTF-8 (kb.downloads.ledger._utf8): an office suite reads every cell of both
+    sheets as openpyxl does, then saves them."""
+    saved = through_libreoffice(site / ledger_path("taoyuan-2022"), tmp_path)
+
+    def values(path: Path) -> dict[str, list[list[object]]]:
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
+    ours, theirs = values(site / ledger_path("taoyuan-2022")), values(saved)
+    assert ours == theirs and len(ours[SHEET]) > 66 and len(ours[INFO_SHEET]) > 66
+    assert ours[SHEET][0][0] == "桃源县深化新时代教育评价改革重点任务清单·任务台账"
+
+
 def test_libreoffice_prints_a_ledger_on_a4_landscape_pages(site, tmp_path):
     assert SOFFICE
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",

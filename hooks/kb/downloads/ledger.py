@@ -367,8 +367,8 @@ def _info_sheet(wb: Workbook, contents: Contents) -> None:
 # row, marks for the texts), and writes every ledger by filling that ledger's XML: the parts no data change
 # (styles, theme, relationships…) are taken whole, compressed once; in the sheets, the title, the line under it,
 # the rows, the ranges that follow from their count and the list's date are filled in, written as openpyxl
-# (3.1.5, through lxml) writes them: every string inline, characters outside ASCII as references in the
-# sheets and UTF-8 in the workbook and its properties (libxml2's escaping: _text), empty cells as <c …></c>.
+# (3.1.5, through lxml) writes them: every string inline, escaped as libxml2 escapes (_text), in UTF-8 (the
+# sheets as build_ledger turns them, _utf8), spaces kept by openpyxl's rules, empty cells as <c …></c>.
 # tests/test_ledger.py checks that every ledger so written has the bytes build_ledger gives it.
 SHEET_PART, INFO_PART, WORKBOOK_PART, CORE_PART = ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml",
                                                    "xl/workbook.xml", "docProps/core.xml")
@@ -423,8 +423,8 @@ def _element_text(text: str) -> bytes:
 
 
 def _inline(text: str) -> bytes:
-    """A text cell's content as openpyxl writes it: an inline string in the sheets' ASCII (characters outside
-    it as references, &#26691;), nothing for an empty text."""
+    """A text cell's content as openpyxl writes it: an inline string (UTF-8, see _utf8), nothing for an empty
+    text."""
     text = text[:32767]  # as openpyxl's Cell.check_string: too long is cut, a control character refused
     if ILLEGAL_CHARACTERS_RE.search(text):
         raise IllegalCharacterError(f"{text} cannot be used in worksheets.")

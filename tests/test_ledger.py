@@ -6,16 +6,19 @@ Round trips with real parts: a downloaded ledger is filled with openpyxl and sav
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from conftest import ROOT, build_site
 from kb.assemble import load_corpus
@@ -25,13 +28,20 @@ from kb.downloads.ledger import (
     INFO_SHEET,
     LEDGER_FORMAT,
     SHEET,
+    SHEET_PART,
+    Contents,
+    Line,
+    _openpyxl_ledger,
+    _template,
     build_ledger,
     data_version,
+    ledger_files,
     ledger_rows,
-    unit_ledgers,
+    task_lists,
 )
 from kb.ledger import import_ledgers
 from kb.routes import ledger_path
+from poison import MARK, poisoned_data
 
 SOFFICE = shutil.which("soffice")
 TODAY = dt.date(2024, 7, 15)
@@ -138,17 +148,77 @@ def test_same_data_same_ledger_bytes(site):
         assert a == b == (site / ledger_path("taoyuan-2022", unit)).read_bytes()
 
 
-def test_the_units_ledgers_cut_from_the_lists_are_those_openpyxl_builds(corpus):
-    """The site cuts each unit's ledger from its list's (kb.downloads.ledger.unit_ledgers, thousands at scale);
-    every one has the bytes openpyxl gives when it builds that ledger itself (a unit with one row, too)."""
-    whole = build_ledger(corpus, "taoyuan-2022")
-    cut = unit_ledgers(corpus, "taoyuan-2022", whole)
-    units = sorted({u.id for t in corpus.of_kind("task") for u in corpus.units_of_task(t.id)})
-    assert sorted(cut) == [ledger_path("taoyuan-2022", u) for u in units]
+def same_as_openpyxl(corpus) -> dict[str, bytes]:
+    """The site's ledgers (ledger_files writes them from a template: thousands at scale), each checked to have
+    the bytes build_ledger gives when openpyxl builds that ledger, the list's and every unit's."""
+    files = ledger_files(corpus)
+    ledgers = [(doc.id, unit) for doc in task_lists(corpus)
+               for unit in [None, *dict.fromkeys(r.unit.id for r in ledger_rows(corpus, doc.id))]]
+    assert sorted(files) == sorted(ledger_path(list_id, unit) for list_id, unit in ledgers)
+    for list_id, unit in ledgers:
+        assert files[ledger_path(list_id, unit)] == build_ledger(corpus, list_id, unit), (list_id, unit)
+    return files
+
+
+def test_the_sites_ledgers_are_those_openpyxl_builds(corpus):
+    files = same_as_openpyxl(corpus)
+    units = {u.id for t in corpus.of_kind("task") for u in corpus.units_of_task(t.id)}
+    assert len(files) == 1 + len(units)
     sizes = {u: len(ledger_rows(corpus, "taoyuan-2022", u)) for u in units}
-    assert min(sizes.values()) == 1 and max(sizes.values()) == 46
-    for unit in units:
-        assert cut[ledger_path("taoyuan-2022", unit)] == build_ledger(corpus, "taoyuan-2022", unit), unit
+    assert min(sizes.values()) == 1 and max(sizes.values()) == 46  # a unit of one row: its ranges are one cell
+
+
+def test_the_ledgers_of_a_generated_set_are_those_openpyxl_builds(tmp_path):
+    """bench/generate.py's lists (sixty-six tasks each, units of their own regions, their own dates)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(tmp_path), "1000"], env=ENV,
+                   capture_output=True, check=True)
+    corpus = load_corpus(tmp_path / "data", tmp_path)
+    assert len(task_lists(corpus)) > 3
+    assert len(same_as_openpyxl(corpus)) > 100
+
+
+def test_the_ledgers_of_poisoned_data_are_those_openpyxl_builds(tmp_path):
+    """Every free text carrying quotes, brackets and braces (tests/poison.py): escaped alike."""
+    data, _ = poisoned_data(tmp_path, ROOT / "data")
+    files = same_as_openpyxl(load_corpus(data, tmp_path))
+    sheet = zipfile.ZipFile(io.BytesIO(files[ledger_path("taoyuan-2022")])).read(SHEET_PART)
+    assert MARK.encode() in sheet and b"&lt;img" in sheet  # the payload is there, as text
+
+
+EDGES = (" 前后空格 ", "\u3000全角缩进", "两行\n文字 ", "制表\t符", "回车\r符", "&<>\"'&amp;&#26691;", "]]>",
+         "=HYPERLINK(\"http://x\")", "\U0001F600 外", "\x7f", "长" * 40_000, "  ", "")
+
+
+def test_the_template_writes_any_text_as_openpyxl_does():
+    """Texts at every edge of the escaping: spaces kept (xml:space, the ideographic one too), line breaks,
+    tabs, carriage returns, markup, a formula, a character beyond the BMP, a text too long for a cell (cut),
+    empty cells; in the title, the line, the validation's error (an attribute) and the hidden sheet."""
+    template = _template()
+    lines = tuple(Line((i, text, text or "一", EDGES[(i + 5) % len(EDGES)], "长期坚持"), i or None, text or "u")
+                  for i, text in enumerate(EDGES))
+    contents = Contents(" 标题 <&> " + EDGES[5], "\u3000说明\n" + EDGES[3], "DATE(2022,6,5)",
+                        '请填写 "<&>"\n\t' + EDGES[4], (("台账格式", 1, ""), ("清单", "", " 说明 ")), lines)
+    assert template.ledger(contents, template.rows(lines)) == _openpyxl_ledger(contents)
+    for title in EDGES[:3] + EDGES[-2:]:  # the file's title keeps its spaces by another rule than a cell's text
+        one = Contents(title, *EDGES[1:4], (), lines[:1])
+        assert template.ledger(one, template.rows(one.lines)) == _openpyxl_ledger(one), repr(title)
+    bad = Contents("标题", "说明", "DATE(2022,6,5)", "", (), (Line((1, "控制\x01字符", "", "", ""), 1, "u"),))
+    for write in (lambda: template.ledger(bad, template.rows(bad.lines)), lambda: _openpyxl_ledger(bad)):
+        with pytest.raises(IllegalCharacterError):
+            write()
+
+
+def test_libreoffice_reads_a_list_ledger_as_openpyxl_does(site, tmp_path):
+    """The sheets hold their text in UTF-8 (kb.downloads.ledger._utf8): an office suite reads every cell of both
+    sheets as openpyxl does, then saves them."""
+    saved = through_libreoffice(site / ledger_path("taoyuan-2022"), tmp_path)
+
+    def values(path: Path) -> dict[str, list[list[object]]]:
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
+    ours, theirs = values(site / ledger_path("taoyuan-2022")), values(saved)
+    assert ours == theirs and len(ours[SHEET]) > 66 and len(ours[INFO_SHEET]) > 66
+    assert ours[SHEET][0][0] == "桃源县深化新时代教育评价改革重点任务清单·任务台账"
 
 
 def test_libreoffice_prints_a_ledger_on_a4_landscape_pages(site, tmp_path):

@@ -20,7 +20,7 @@ from .forked import Forked
 from .glossary import Glossary
 from .history import BlameCache, History, Pending
 from .pages import Page, Reuse, all_pages
-from .render import render_body, toc_tokens
+from .render import render_body, rows_files, toc_tokens
 from .search import aggregate_pages, index_files
 from .validate import LoadCache
 
@@ -86,12 +86,20 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
     return mine, theirs
 
 
-def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool) -> dict[str, bytes]:
-    """The search index's files and the task ledgers (one a list and one a unit: thousands at scale), and the
-    open data's too if `export`."""
+def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool,
+                      listed: list[Page]) -> dict[str, bytes]:
+    """The search index's files, the task ledgers (one a list and one a unit: thousands at scale), the rows of
+    the `listed` pages (the pages of split lists, for their filters: kb.render.rows_files), and the open data's
+    files too if `export`."""
     from .downloads.ledger import ledger_files
-    return {**index_files(corpus, dir_urls, pages), **ledger_files(corpus),
+    rows = {path: data for page in listed for path, data in rows_files(page, dir_urls).items()}
+    return {**index_files(corpus, dir_urls, pages), **ledger_files(corpus), **rows,
             **(export_files(corpus) if export else {})}
+
+
+def _listed(pages: list[Page]) -> list[Page]:
+    """The pages of lists split into pages whose filters read every page (Pager.data)."""
+    return [p for p in pages if getattr(p.context.get("pager"), "data", ())]
 
 
 def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
@@ -155,10 +163,10 @@ class Site:
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)
         pending: list[Forked] = []
         background: list[Forked] = []
-        # One forked process makes the search index, the ledgers and then the open data: each child adds to the
-        # memory.
+        # One forked process makes the search index, the ledgers, the rows of split lists and then the open data:
+        # each child adds to the memory.
         export = later is not None or write_to is not None  # else made below, before this returns
-        files = (_index_and_export, self.corpus, dir_urls, aggregate_pages(pages), export)
+        files = (_index_and_export, self.corpus, dir_urls, aggregate_pages(pages), export, _listed(pages))
         if write_to is not None:
             background = [Forked(_write_files, write_to, *files, nice=5)]
         else:

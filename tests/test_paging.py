@@ -114,7 +114,7 @@ LIST = "taoyuan-2022"
 ROWS_PREFIX, ROWS_SUFFIX = "__kbRows(", ");\n"
 SHOWN_NUMBERS = "() => Array.from(document.querySelectorAll('#kb-tasks tbody tr')).filter(tr => !tr.hidden)" \
                 ".map(tr => tr.cells[0].textContent.trim())"
-WHOLE = "() => document.querySelector('.kb-count').textContent.includes('全部')"
+WHOLE = r"() => /（全部 \d+ 页）$/.test(document.querySelector('.kb-count').textContent)"  # rows of every page shown
 
 
 def markup_of(path) -> str:
@@ -305,6 +305,27 @@ def test_a_filtered_url_filters_the_whole_list_on_load_and_sorts(chromium, paged
     assert parse_qs(urlsplit(page.url).query) == {"subject": [subject]}
     page.close()
     assert page.seen["problems"] == []
+
+
+def test_a_page_whose_rows_cannot_load_says_so_and_filters_its_own(chromium, paged_base, corpus):
+    """A rows script that does not arrive (a half-copied site): the filter says it covered this page only, and
+    the next change tries again."""
+    page = watched(chromium)
+    page.route("**/_pages/rows-3.js", lambda route: route.abort())
+    page.goto(paged_base + site_url(part_path(index_path("task", LIST), "", 2)))
+    unit = busiest_unit_off_page(corpus, 2)
+    page.select_option("select[data-kb-filter=unit]", unit)
+    page.wait_for_function("() => document.querySelector('.kb-count').textContent.includes('只筛选了本页')")
+    own = expected_numbers(corpus, lambda t, units: unit in units)
+    tasks = [e for e in corpus.items_of_list(LIST) if e.kind == "task"]
+    own = [n for n in own if n in {str(t.number) for t in tasks[ROWS:2 * ROWS]}]
+    assert page.evaluate(SHOWN_NUMBERS) == own
+    page.unroute("**/_pages/rows-3.js")
+    page.check("input[data-kb-filter=lead]")
+    page.wait_for_function(WHOLE)
+    assert page.evaluate(SHOWN_NUMBERS) == expected_numbers(corpus, lambda t, units: units[0] == unit)
+    page.close()
+    assert [p for p in page.seen["problems"] if "rows-3.js" not in p and "ERR_FAILED" not in p] == []
 
 
 def test_project_list_filter_covers_every_page(chromium, paged_base, corpus):

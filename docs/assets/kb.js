@@ -88,6 +88,7 @@
     var pagers = split ? Array.prototype.slice.call(document.querySelectorAll("article nav.kb-pager")) : [];
     if (split) total = parseInt(box.getAttribute("data-kb-total"), 10) || total;
     var whole = null;    // Promise of every page's rows and their texts, in list order (this page's among them)
+    var loaded = null;   // … once they are here
     var ticket = 0;      // the latest filtering: an earlier one whose rows arrive later shows nothing
 
     function loadWhole() {
@@ -105,6 +106,7 @@
               list.forEach(function (row) { all.rows.push(row); all.texts.push(norm(row.textContent)); });
             }
           });
+          loaded = all;
           return all;
         });
         whole.catch(function () { whole = null; });  // tried again with the next change
@@ -200,13 +202,15 @@
           if (count) count.textContent = "本页 " + n + " " + noun + "，共 " + total + " " + noun;
           return;
         }
-        if (count) count.textContent = "正在筛选全部 " + total + " " + noun + "…";
-        loadWhole().then(function (all) {
+        var showWhole = function (all) {
           if (mine !== ticket) return;
           var n = place(all.rows, all.texts, keep);
           pagers.forEach(function (p) { p.hidden = true; });
           if (count) count.textContent = "显示 " + n + " / " + total + " " + noun + "（全部 " + parts.length + " 页）";
-        }, function () {
+        };
+        if (loaded) { showWhole(loaded); return; }  // at once: no flash of the loading note as the reader types
+        if (count) count.textContent = "正在载入其他分页…";
+        loadWhole().then(showWhole, function () {
           if (mine !== ticket) return;
           var n = place(rows, texts, keep);
           pagers.forEach(function (p) { p.hidden = false; });

@@ -1,6 +1,6 @@
 /* 评价改革知识库: page behaviour. Sorting is done by the vendored tablesort;
  * this file only wires it up, filters table rows by data attributes and a keyword
- * (the filters kept in the URL query), and counts
+ * (the filters kept in the URL query; on a list split into pages, over every page), and counts
  * words in the form pages. Runs on every page load, including Material's instant loads. */
 (function () {
   "use strict";
@@ -13,6 +13,50 @@
   }
   window.kbNorm = norm;
 
+  // A task or project list longer than a page is split into pages (kb.pages.paginated), and its filter still
+  // covers the whole list: each page's rows are also a script, `__kbRows("<tr>…</tr>…");` (kb.render.rows_files),
+  // under the list's _pages/, which the filter box names in data-kb-parts. They are loaded only once the reader
+  // sets a filter (a page load loads none), each once, with <script src> as assets/kb-search.js loads its index:
+  // fetch cannot read file:, the offline edition's scheme. The script's own URL says whose rows it holds.
+  var rowMarkup = {};  // a rows script's absolute URL → its markup
+  var rowLoads = {};   // … → Promise of the markup
+  window.__kbRows = function (markup) {
+    var script = document.currentScript;
+    if (script && typeof markup === "string") rowMarkup[script.src] = markup;
+  };
+  function loadRows(url) {
+    if (!rowLoads[url]) {
+      rowLoads[url] = new Promise(function (resolve, reject) {
+        var el = document.createElement("script");
+        el.src = url;
+        el.async = true;
+        el.onload = function () {
+          el.remove();
+          if (typeof rowMarkup[url] === "string") resolve(rowMarkup[url]);
+          else { delete rowLoads[url]; reject(new Error("no rows in " + url)); }
+        };
+        el.onerror = function () { el.remove(); delete rowLoads[url]; reject(new Error("cannot load " + url)); };
+        document.head.appendChild(el);
+      });
+    }
+    return rowLoads[url];
+  }
+  // A page's rows from its script. The markup is the build's own: the list's rows template rendered with Jinja's
+  // autoescaping, as on the page (data in it is escaped text); nothing here builds markup from data. It is parsed
+  // in an inert <template>, where no script runs and nothing loads. Its links are relative to the script's
+  // folder: they are made absolute against the script's URL.
+  function rowsOf(url, markup) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = markup;
+    var rows = Array.prototype.filter.call(tpl.content.children, function (el) { return el.tagName === "TR"; });
+    rows.forEach(function (row) {
+      row.querySelectorAll("a[href]").forEach(function (a) {
+        a.setAttribute("href", new URL(a.getAttribute("href"), url).href);
+      });
+    });
+    return rows;
+  }
+
   // A filter box (div.kb-filters) names what it filters in data-kb-table: a table (sorted by
   // tablesort) or a block whose tables' rows are filtered together, blocks marked .kb-group hiding
   // when none of their rows is shown. Its controls: selects and a checkbox ([data-kb-filter]) and a
@@ -23,7 +67,7 @@
     if (!table || table.dataset.kbReady) return;
     table.dataset.kbReady = "1";
     var isTable = table.tagName === "TABLE";
-    if (isTable && window.Tablesort) new window.Tablesort(table);
+    var sorter = isTable && window.Tablesort ? new window.Tablesort(table) : null;
     var rows = Array.prototype.slice.call(isTable ? table.tBodies[0].rows : table.querySelectorAll("tbody tr"));
     var groups = Array.prototype.slice.call(table.querySelectorAll(".kb-group"));
     var controls = Array.prototype.slice.call(box.querySelectorAll("[data-kb-filter]"));
@@ -34,6 +78,53 @@
     // a record listed in several groups is counted once
     var ids = rows.map(function (row, i) { return row.getAttribute("data-kb-id") || "#" + i; });
     var total = ids.filter(function (id, i) { return ids.indexOf(id) === i; }).length;
+    // A page of a split list: a filter shows the matching rows of every page, in list order, and hides the
+    // pagers; with no filter the table holds this page's rows. Rows that do not match are taken out of the
+    // table rather than hidden (a list can have thousands).
+    var parts = (box.getAttribute("data-kb-parts") || "").split(" ").filter(Boolean)
+      .map(function (src) { return new URL(src, location.href).href; });
+    var part = parseInt(box.getAttribute("data-kb-part"), 10);
+    var split = isTable && parts.length > 1 && part >= 1 && part <= parts.length;
+    var pagers = split ? Array.prototype.slice.call(document.querySelectorAll("article nav.kb-pager")) : [];
+    if (split) total = parseInt(box.getAttribute("data-kb-total"), 10) || total;
+    var whole = null;    // Promise of every page's rows and their texts, in list order (this page's among them)
+    var loaded = null;   // … once they are here
+    var ticket = 0;      // the latest filtering: an earlier one whose rows arrive later shows nothing
+
+    function loadWhole() {
+      if (!whole) {
+        whole = Promise.all(parts.map(function (url, i) {
+          if (i + 1 === part) return null;
+          return loadRows(url).then(function (markup) { return rowsOf(url, markup); });
+        })).then(function (lists) {
+          var all = { rows: [], texts: [] };
+          lists.forEach(function (list) {
+            if (list === null) {
+              all.rows = all.rows.concat(rows);
+              all.texts = all.texts.concat(texts);
+            } else {
+              list.forEach(function (row) { all.rows.push(row); all.texts.push(norm(row.textContent)); });
+            }
+          });
+          loaded = all;
+          return all;
+        });
+        whole.catch(function () { whole = null; });  // tried again with the next change
+      }
+      return whole;
+    }
+
+    // The table's body holds `list`'s rows that `keep` keeps, in list order (then in the reader's sort, if any).
+    function place(list, listTexts, keep) {
+      var shown = [];
+      list.forEach(function (row, i) { if (keep(row, listTexts[i])) { row.hidden = false; shown.push(row); } });
+      var body = table.tBodies[0], fragment = document.createDocumentFragment();
+      body.textContent = "";
+      shown.forEach(function (row) { fragment.appendChild(row); });
+      body.appendChild(fragment);
+      if (sorter) sorter.refresh();
+      return shown.length;
+    }
 
     // Options that differ only in spaces or punctuation width are one option (the page's template
     // merges them already; this keeps it so whatever the data spell).
@@ -91,23 +182,50 @@
       var q = keyword ? keyword.value : "";
       var terms = q.split(/\s+/).map(norm).filter(Boolean);
       var deadline = want.deadline ? norm(want.deadline) : "";
+      function keep(row, text) {
+        var d = row.dataset;
+        if (want.subject && (d.subject || "").split("|").indexOf(want.subject) < 0) return false;
+        if (deadline && norm(d.deadline) !== deadline) return false;
+        if (want.status && d.status !== want.status) return false;
+        if (want.unit) {
+          if (want.lead ? d.lead !== want.unit : (d.unit || "").split("|").indexOf(want.unit) < 0) return false;
+        }
+        for (var t = 0; t < terms.length; t++) if (text.indexOf(terms[t]) < 0) return false;
+        return true;
+      }
+      if (save) remember(want, q);
+      if (split) {
+        var mine = ++ticket;
+        if (!(terms.length || want.subject || deadline || want.status || want.unit)) {
+          var n = place(rows, texts, keep);
+          pagers.forEach(function (p) { p.hidden = false; });
+          if (count) count.textContent = "本页 " + n + " " + noun + "，共 " + total + " " + noun;
+          return;
+        }
+        var showWhole = function (all) {
+          if (mine !== ticket) return;
+          var n = place(all.rows, all.texts, keep);
+          pagers.forEach(function (p) { p.hidden = true; });
+          if (count) count.textContent = "显示 " + n + " / " + total + " " + noun + "（全部 " + parts.length + " 页）";
+        };
+        if (loaded) { showWhole(loaded); return; }  // at once: no flash of the loading note as the reader types
+        if (count) count.textContent = "正在载入其他分页…";
+        loadWhole().then(showWhole, function () {
+          if (mine !== ticket) return;
+          var n = place(rows, texts, keep);
+          pagers.forEach(function (p) { p.hidden = false; });
+          if (count) count.textContent = "显示本页 " + n + " / " + rows.length + " " + noun + "（未能载入其他页，只筛选了本页）";
+        });
+        return;
+      }
       var shown = {}, n = 0;
       rows.forEach(function (row, i) {
-        var d = row.dataset, ok = true;
-        if (want.subject && (d.subject || "").split("|").indexOf(want.subject) < 0) ok = false;
-        if (deadline && norm(d.deadline) !== deadline) ok = false;
-        if (want.status && d.status !== want.status) ok = false;
-        if (want.unit) {
-          if (want.lead) ok = ok && d.lead === want.unit;
-          else ok = ok && (d.unit || "").split("|").indexOf(want.unit) >= 0;
-        }
-        for (var t = 0; ok && t < terms.length; t++) if (texts[i].indexOf(terms[t]) < 0) ok = false;
+        var ok = keep(row, texts[i]);
         row.hidden = !ok;
         if (ok && !shown[ids[i]]) { shown[ids[i]] = true; n++; }
       });
       groups.forEach(function (g) { g.hidden = !g.querySelector("tbody tr:not([hidden])"); });
       if (count) count.textContent = "显示 " + n + " / " + total + " " + noun;
-      if (save) remember(want, q);
     }
 
     controls.forEach(function (c) { c.addEventListener("change", function () { apply(true); }); });

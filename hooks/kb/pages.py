@@ -33,6 +33,8 @@ HOME_LISTS = 12  # lists named on the home page; the lists page has them all
 LISTS_PAGE_ROWS = 30  # rows of each table on the lists page; the rest are on each kind's own (paged) list
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the glossary's letter index
 NOT_A_LETTER = "#"                      # the index entry of terms whose pinyin starts with no letter (1+X)
+TASK_ROWS = "_task_rows.html"           # a task list's rows, on its page and in its pages' data files
+PROJECT_ROWS = "_project_rows.html"     # a project list's rows, so
 
 
 @dataclass
@@ -58,22 +60,31 @@ class Pager:
     first: int                          # number of this page's first row (from 1) and of its last
     last: int
     parts: tuple[tuple[int, str], ...]
+    # A listing whose filter reads every page (a task or project list): the template that renders a page's
+    # rows (included by the page's template), and where each page's rows are also written as a script
+    # (kb.render.rows_files; routes.rows_path), in page order. Empty for the other listings.
+    rows_template: str = ""
+    data: tuple[str, ...] = ()
 
 
-def paginated(page: Page, key: str, rows: int | None = None) -> list[Page]:
+def paginated(page: Page, key: str, rows: int | None = None, rows_template: str = "") -> list[Page]:
     """The page, or, when its context's list `key` is longer than `rows`, one page per `rows` of it: the first
-    at the page's own path, the others at routes.part_path; each gets a `pager` (None when not split)."""
+    at the page's own path, the others at routes.part_path; each gets a `pager` (None when not split). With
+    `rows_template` (the template of a page's rows), each page's rows are also a data file, so that the
+    listing's filter can show the matching rows of every page (assets/kb.js)."""
     rows = rows or ROWS_PER_PAGE
     items = page.context[key]
     if len(items) <= rows:
         page.context["pager"] = None
         return [page]
     parts = tuple((n, routes.part_path(page.path, "", n)) for n in range(1, (len(items) - 1) // rows + 2))
+    data = tuple(routes.rows_path(page.path, n) for n, _ in parts) if rows_template else ()
     out = []
     for n, path in parts:
         first = (n - 1) * rows
         chunk = items[first:first + rows]
-        ctx = {**page.context, key: chunk, "pager": Pager(len(items), n, first + 1, first + len(chunk), parts)}
+        pager = Pager(len(items), n, first + 1, first + len(chunk), parts, rows_template, data)
+        ctx = {**page.context, key: chunk, "pager": pager}
         out.append(Page(path, page.template, page.title if n == 1 else f"{page.title}（第{n}页）", ctx,
                         page.tags, page.hide_toc, page.toc, aggregate=page.aggregate and n == 1))
     return out
@@ -174,10 +185,11 @@ def all_pages(corpus: Corpus, sizes: dict[str, int] | None = None, history: Hist
         ids = [doc.id, *(e.id for e in tasks), *(e.id for e in projects)]
         if tasks:  # a list of thousands of items is split into pages like the other listings
             pages += (_again_all(again, routes.index_path("task", doc.id), ids)
-                      or paginated(task_list_page(corpus, doc, tasks), "rows"))
+                      or paginated(task_list_page(corpus, doc, tasks), "rows", rows_template=TASK_ROWS))
         if projects:
             pages += (_again_all(again, routes.index_path("project", doc.id), ids)
-                      or paginated(project_list_page(corpus, doc, projects), "projects"))
+                      or paginated(project_list_page(corpus, doc, projects), "projects",
+                                    rows_template=PROJECT_ROWS))
     task_lists = _lists_of(corpus, "task")
     pages += paginated(Page(routes.index_path("task"), "task_lists.html", "重点任务清单",
                             {"lists": task_lists, "progress": _progress_of_lists(corpus)}), "lists")

@@ -20,7 +20,7 @@ from . import routes
 from .corpus import SUBJECT_SLUGS, Entry
 from .pages import Page
 from .progress import STATUS_CLASSES
-from .text import attr, cn_date, cn_number, fragment, html_text, tag_anchor
+from .text import attr, cn_date, cn_number, fragment, html_text, script_call, tag_anchor
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "overrides" / "pages"
 TEMPLATE_DIRS: tuple[Path, ...] = (TEMPLATES,)  # searched in order (a test adds a kind's template this way)
@@ -66,8 +66,9 @@ def relative_url(url: str, here: str) -> str:
     return rel + "/" if url.endswith("/") else rel
 
 
-def _helpers(page: Page, dir_urls: bool) -> dict[str, Any]:
-    here_url = routes.site_url(page.path, dir_urls)
+def _helpers(path: str, dir_urls: bool) -> dict[str, Any]:
+    """The link helpers of the page at docs path `path`."""
+    here_url = routes.site_url(path, dir_urls)
     here_dir = here_url if here_url.endswith("/") or not here_url else posixpath.dirname(here_url) + "/"
     up = "../" * here_dir.count("/")  # from this page's folder to the site root
 
@@ -95,7 +96,7 @@ def _helpers(page: Page, dir_urls: bool) -> dict[str, Any]:
 
 def render_body(page: Page, dir_urls: bool = True) -> str:
     """The page's article, as HTML."""
-    helpers = _helpers(page, dir_urls)
+    helpers = _helpers(page.path, dir_urls)
     env = environment(TEMPLATE_DIRS)
     body = heading_ids(env.get_template(page.template).render(**page.context, **helpers, page_title=page.title))
     if page.tags:  # above the title, as Material's tags plugin would put them
@@ -107,6 +108,22 @@ def render_body(page: Page, dir_urls: bool = True) -> str:
         return body.rstrip("\n")
     # One raw HTML block: valid Markdown for any generator (the MkDocs hook hands it to the theme directly).
     return f'<div class="kb-html">\n{body}</div>\n'
+
+
+def rows_files(page: Page, dir_urls: bool = True) -> dict[str, bytes]:
+    """A page of a listing split into pages whose filter reads every page (Pager.data): its rows, as the page
+    shows them, in a script, `__kbRows("<tr>…</tr>…");` (docs path → bytes; {} for any other page).
+    assets/kb.js loads the other pages' scripts when the reader sets a filter, and puts their rows in the
+    table. The markup is the rows template's, rendered here with Jinja's autoescaping like the page (so data
+    stays text); kb.js parses it inert and makes its links, which are relative to the script's folder (a
+    routes.rows_path lies in the listing's `_pages/`, in both URL styles), absolute against the script's URL."""
+    pager = page.context.get("pager")
+    if pager is None or not pager.data:
+        return {}
+    path = pager.data[pager.current - 1]
+    helpers = _helpers(posixpath.dirname(path) + "/index.md", dir_urls)  # a page whose folder is the file's
+    markup = environment(TEMPLATE_DIRS).get_template(pager.rows_template).render(**page.context, **helpers)
+    return {path: script_call("__kbRows", markup)}
 
 
 _NO_ID_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)

@@ -71,6 +71,13 @@ def part_path(path: str, name: str, n: int) -> str:
     return f"{stem}/_pages/{name + '-' if name else ''}{n}.md"
 
 
+def rows_path(path: str, n: int) -> str:
+    """The rows of page n of a listing split into pages, as a script the listing's filter loads to filter every
+    page ('tasks/taoyuan-2022/index.md', 2 → 'tasks/taoyuan-2022/_pages/rows-2.js'). Beside the part pages,
+    under '_pages', whatever the site's URL style: the links in it are relative to that folder."""
+    return part_path(path, "rows", n)[:-3] + ".js"
+
+
 def original_path(doc_id: str) -> str:
     """A document's source copy, as one page."""
     return f"documents/{doc_id}/original.md"

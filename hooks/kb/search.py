@@ -53,7 +53,6 @@ back or refused, are read.
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import re
 import unicodedata
@@ -67,6 +66,7 @@ from . import routes
 from .corpus import Corpus, Entry
 from .kinds import KINDS
 from .models import SUBJECTS
+from .text import script_call
 
 FORMAT_VERSION = 3
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -472,10 +472,7 @@ class SearchIndex:
 
 
 def _script(callback: str, i: int, value: object) -> bytes:
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    # "</" could end a script element if the file were ever inlined; JSON allows the escape.
-    body = body.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"__kbSearch.{callback}({i},{body});\n".encode()
+    return script_call(f"__kbSearch.{callback}", i, value)
 
 
 def suggestions(corpus: Corpus) -> list[str]:

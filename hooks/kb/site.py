@@ -20,7 +20,7 @@ from .forked import Forked
 from .glossary import Glossary
 from .history import BlameCache, History, Pending
 from .pages import Page, Reuse, all_pages
-from .render import render_body, toc_tokens
+from .render import render_body, rows_files, toc_tokens
 from .search import aggregate_pages, index_files
 from .validate import LoadCache
 
@@ -86,14 +86,22 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
     return mine, theirs
 
 
-def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool) -> dict[str, bytes]:
-    """The search index's files, and the open data's too if `export`."""
-    return {**index_files(corpus, dir_urls, pages), **(export_files(corpus) if export else {})}
+def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool,
+                      listed: list[Page]) -> dict[str, bytes]:
+    """The search index's files, the rows of the `listed` pages (the pages of split lists, for their filters:
+    kb.render.rows_files), and the open data's files too if `export`."""
+    rows = {path: data for page in listed for path, data in rows_files(page, dir_urls).items()}
+    return {**index_files(corpus, dir_urls, pages), **rows, **(export_files(corpus) if export else {})}
 
 
 def _ledgers(corpus: Corpus) -> dict[str, bytes]:
     from .downloads.ledger import ledger_files
     return ledger_files(corpus)
+
+
+def _listed(pages: list[Page]) -> list[Page]:
+    """The pages of lists split into pages whose filters read every page (Pager.data)."""
+    return [p for p in pages if getattr(p.context.get("pager"), "data", ())]
 
 
 def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
@@ -158,11 +166,13 @@ class Site:
         pending: list[Forked] = []
         background: list[Forked] = []
         # Two forked processes (beside this one and the page renderers: the two cores are shared by priority):
-        # one makes the search index and then the open data, the other the task ledgers (one a list and one a
-        # unit: tens of thousands at national scale). Each child adds to the memory only what it makes.
+        # one makes the search index, the rows of split lists and then the open data, the other the task ledgers
+        # (one a list and one a unit: tens of thousands at national scale). Each child adds to the memory only
+        # what it makes.
         export = later is not None or write_to is not None  # else made below, before this returns
         jobs: list[tuple[Callable[..., dict[str, bytes]], tuple[Any, ...]]] = [
-            (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export)), (_ledgers, (self.corpus,))]
+            (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export, _listed(pages))),
+            (_ledgers, (self.corpus,))]
         if write_to is not None:
             background = [Forked(_write_files, write_to, make, *args, nice=5) for make, args in jobs]
         else:

@@ -7,6 +7,7 @@ HTML text, so `<script>` and `"` in data show literally.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from markupsafe import Markup
@@ -20,6 +21,14 @@ RESTORED_TITLE = "原网页脱漏、据上下文补全的字"
 def _mark_restored(escaped: str) -> str:
     return _RESTORED.sub(lambda m: f'<span class="kb-restored" title="{RESTORED_TITLE}">{m.group(1)}</span>',
                          escaped)
+
+
+def script_call(callback: str, *args: object) -> bytes:
+    """A script that calls `callback` with the arguments as JSON: data, never code. Nothing in it can end a
+    <script> element ('</' is written '<\\/') or a JS string (U+2028 and U+2029 escaped)."""
+    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    body = body.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"{callback}({body});\n".encode()
 
 
 def attr(value: object) -> Markup:

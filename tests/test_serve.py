@@ -193,10 +193,11 @@ def test_build_with_bad_data_stops_with_the_problems(tmp_path):
 
 def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
     """hooks/kb_mkdocs/incremental.py: after edits of several kinds (a task's text, now naming a term, a
-    unit's name and the tasks naming it, a negative's subjects, a project removed), a rebuild that writes only the pages that
+    unit's name and the tasks naming it, a negative's subjects, a progress report, a project removed), a rebuild that writes only the pages that
     changed leaves the served folder byte for byte as a full build of the edited data."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "progress", data / "progress")  # (the real data have none)
     served = tmp_path / "served"
     # (the history the full build below reads: the pages' 最近更新 dates are compared too)
     env = {**os.environ, "KB_DATA": str(data), "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0",
@@ -220,6 +221,8 @@ def test_an_incremental_rebuild_writes_what_a_full_build_writes(tmp_path):
         tasks = data / "tasks" / "taoyuan-2022.yml"
         tasks.write_text(tasks.read_text(encoding="utf-8").replace("县财政局", "县财政局二"), encoding="utf-8")
         _edit(data / "negative.yml", "subjects: [学生]", "subjects: [教师]")
+        # a unit's latest report on task 3: its task page, the list's summaries, the unit's page, the hubs
+        _edit(data / "progress" / "taoyuan-2022.yml", "status: 未启动", "status: 推进中")
         projects = data / "projects" / "hubei-2024.yml"
         text = projects.read_text(encoding="utf-8")
         last = text.rindex("\n  - number:")

@@ -267,18 +267,38 @@ def _lists_of(corpus: Corpus, kind: str) -> list[tuple[Entry, list[Entry]]]:
     return out
 
 
+# `make serve` at national scale: a list's progress made again only when its tasks, their units or their
+# reports changed (kb.assemble keeps an unchanged record the same object): (list, subject) → (inputs, progress).
+_PROGRESS: dict[tuple[str, str | None], tuple[tuple[object, ...], ListProgress]] = {}
+
+
+def _same(a: object, b: object) -> bool:
+    """The same objects, in tuples of the same shape."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a is b
+
+
 def _progress_of_lists(corpus: Corpus, subject: str | None = None, lists: list[Entry] | None = None,
                        limit: int | None = None) -> dict[str, ListProgress]:
     """Each task list's progress (of its tasks of one subject, if given; of the `lists` given, else of every
     list; of the first `limit` lists that have such tasks): list id → ListProgress."""
+    from .progress import reports_of_task
     out: dict[str, ListProgress] = {}
     for doc in lists if lists is not None else corpus.of_kind("document"):
         if limit is not None and len(out) >= limit:
             break
         tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
         of_subject = [t for t in tasks if subject is None or subject in t.subjects]
-        if of_subject:
-            out[doc.id] = list_progress(corpus, of_subject, [s.number for s in doc.record.sections])
+        if not of_subject:
+            continue
+        inputs = (doc, *((t, *((u.unit, *u.reports) for u in reports_of_task(corpus, t))) for t in of_subject))
+        kept = _PROGRESS.get((doc.id, subject))
+        if kept is not None and _same(kept[0], inputs):
+            out[doc.id] = kept[1]
+            continue
+        out[doc.id] = list_progress(corpus, of_subject, [s.number for s in doc.record.sections])
+        _PROGRESS[(doc.id, subject)] = (inputs, out[doc.id])
     return out
 
 

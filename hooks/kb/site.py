@@ -173,10 +173,12 @@ class Site:
         jobs: list[tuple[Callable[..., dict[str, bytes]], tuple[Any, ...]]] = [
             (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export, _listed(pages))),
             (_ledgers, (self.corpus,))]
+        # A rebuild under `make serve` (`wanted`) shows its pages first: its files wait for any idle CPU.
+        nice = 5 if wanted is None else 19
         if write_to is not None:
-            background = [Forked(_write_files, write_to, make, *args, nice=5) for make, args in jobs]
+            background = [Forked(_write_files, write_to, make, *args, nice=nice) for make, args in jobs]
         else:
-            pending = [Forked(make, *args, nice=5) for make, args in jobs]
+            pending = [Forked(make, *args, nice=nice) for make, args in jobs]
         try:
             chosen = pages if wanted is None else [p for p in pages if wanted(p)]
             flags = [later(p) if later is not None else False for p in chosen]

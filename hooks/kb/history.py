@@ -59,8 +59,11 @@ class Change:
     key: str                       # the commit id, or 'uncommitted'; the 更新记录 page's anchor is c-KEY[:10]
     date: str | None               # 'YYYY-MM-DD' (China Standard Time); None: not committed
     note: str | None               # its 更新说明 line, written for readers; None: none written
-    records: tuple[str, ...] = ()  # records whose current data it wrote, in corpus order
-    documents: tuple[str, ...] = ()  # documents whose source copy (原文) it wrote
+    # Records whose current data it wrote, in corpus order; documents whose source copy (原文) it wrote. Not
+    # compared: a change is its commit (and a page compares its `updated` on every reload under `make serve`:
+    # at 200,000 records, comparing these took two minutes); the 更新记录 page lists them in its own context.
+    records: tuple[str, ...] = field(default=(), compare=False)
+    documents: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def anchor(self) -> str:

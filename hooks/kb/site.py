@@ -89,14 +89,12 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
 def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool,
                       listed: list[Page]) -> dict[str, bytes]:
     """The search index's files, the rows of the `listed` pages (the pages of split lists, for their filters:
-    kb.render.rows_files), and the open data's files too if `export`."""
-    rows = {path: data for page in listed for path, data in rows_files(page, dir_urls).items()}
-    return {**index_files(corpus, dir_urls, pages), **rows, **(export_files(corpus) if export else {})}
-
-
-def _ledgers(corpus: Corpus) -> dict[str, bytes]:
+    kb.render.rows_files), the task ledgers (one a list and one a unit: tens of thousands at national scale),
+    and the open data's files too if `export`."""
     from .downloads.ledger import ledger_files
-    return ledger_files(corpus)
+    rows = {path: data for page in listed for path, data in rows_files(page, dir_urls).items()}
+    return {**index_files(corpus, dir_urls, pages), **rows, **ledger_files(corpus),
+            **(export_files(corpus) if export else {})}
 
 
 def _listed(pages: list[Page]) -> list[Page]:
@@ -165,14 +163,13 @@ class Site:
         pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)
         pending: list[Forked] = []
         background: list[Forked] = []
-        # Two forked processes (beside this one and the page renderers: the two cores are shared by priority):
-        # one makes the search index, the rows of split lists and then the open data, the other the task ledgers
-        # (one a list and one a unit: tens of thousands at national scale). Each child adds to the memory only
-        # what it makes.
+        # One forked process (beside this one and the page renderers: the two cores are shared by priority)
+        # makes the search index, the rows of split lists, the task ledgers and then the open data. A second
+        # one would add the memory it touches (copied from this process's) for no time: at 200,000 records
+        # these take less CPU than the pages rendered meanwhile.
         export = later is not None or write_to is not None  # else made below, before this returns
         jobs: list[tuple[Callable[..., dict[str, bytes]], tuple[Any, ...]]] = [
-            (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export, _listed(pages))),
-            (_ledgers, (self.corpus,))]
+            (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export, _listed(pages)))]
         # A rebuild under `make serve` (`wanted`) shows its pages first: its files wait for any idle CPU.
         nice = 5 if wanted is None else 19
         if write_to is not None:

@@ -136,7 +136,7 @@ def test_a_file_git_does_not_track_is_all_uncommitted_without_asking_git(repo, m
     from kb.history import UNCOMMITTED, blame
     (repo / "data" / "sources" / "new.txt").write_text("第一行\n第二行\n", encoding="utf-8")
     asked = blame(repo, "data/sources/new.txt")  # git blame of a file it does not track
-    assert asked == ([UNCOMMITTED] * 2, ["第一行", "第二行"], {})
+    assert asked == ([UNCOMMITTED] * 2, [True, True], {})
     blamed: list[str] = []
     real = kb.history._git
     monkeypatch.setattr(kb.history, "_git", lambda top, *args, **kw: (blamed.append(args[-1]) if args[0] == "blame"

@@ -45,7 +45,7 @@ GIT_CONFIG = ("-c", "blame.ignoreRevsFile=", "-c", "log.showSignature=false", "-
               "-c", "diff.indentHeuristic=true")
 BLAME_WORKERS = 4  # git processes at a time (each file is one)
 
-Blamed = tuple[list[str], list[str], dict[str, int]]  # kb.history.blame
+Blamed = tuple[list[str], list[bool], dict[str, int]]  # kb.history.blame
 # `make serve` keeps the files' blames between reloads: file → ((mtime, size, HEAD), its blame). A file is
 # blamed again only when it or the checked-out commit changed (at 200,000 records, blaming every file again
 # would take most of a reload).
@@ -138,17 +138,19 @@ _GROUP = re.compile(r"([0-9a-f]{40}) \d+ (\d+) (\d+)")
 
 
 def blame(top: Path, rel: str, tracked: bool = True) -> Blamed:
-    """A file's lines as git blame sees them in the working tree: (commit of each line, the line's text,
-    committer time of each commit). A file git does not track: every line uncommitted (without asking git,
-    when `tracked` is False). (--incremental prints a group of lines at a time, not each line: far less to
-    read at 10,000 records.)"""
-    lines = (top / rel).read_text(encoding="utf-8").splitlines()
+    """A file's lines as git blame sees them in the working tree: (commit of each line, whether each line
+    counts as a record's content (kb.history._counts: not blank, not a comment), committer time of each
+    commit). The lines themselves are not kept: at 200,000 records, thousands of files' lines held at once
+    took hundreds of MB beside the corpus being loaded. A file git does not track: every line uncommitted
+    (without asking git, when `tracked` is False). (--incremental prints a group of lines at a time, not each
+    line: far less to read at 10,000 records.)"""
+    counted = [_counts(line) for line in (top / rel).read_text(encoding="utf-8").splitlines()]
     if not tracked:
-        return [UNCOMMITTED] * len(lines), lines, {}
+        return [UNCOMMITTED] * len(counted), counted, {}
     result = _git(top, "blame", "--incremental", "--", rel, ok=(0, 128))
     if result.returncode:
-        return [UNCOMMITTED] * len(lines), lines, {}
-    shas = [UNCOMMITTED] * len(lines)
+        return [UNCOMMITTED] * len(counted), counted, {}
+    shas = [UNCOMMITTED] * len(counted)
     times: dict[str, int] = {}
     sha = ""
     for raw in result.stdout.decode("utf-8", "replace").split("\n"):
@@ -158,7 +160,7 @@ def blame(top: Path, rel: str, tracked: bool = True) -> Blamed:
             shas[first - 1:first - 1 + count] = [sha] * count
         elif raw.startswith("committer-time "):
             times[sha] = int(raw.split()[1])
-    return shas[:len(lines)], lines, times
+    return shas[:len(counted)], counted, times
 
 
 def _blame_into(cache: BlameCache, key: tuple[int, int, str], top: Path, rel: str, tracked: bool) -> Blamed:
@@ -279,11 +281,11 @@ class Pending:
         for path in sorted(set(files) | set(sources)):
             if path not in self.blames:
                 raise NoHistory(f"{path} is not a file under the data folder")
-            shas, lines, file_times = self.blames[path].result()
+            shas, counted, file_times = self.blames[path].result()
             times.update(file_times)
-            for e, first, last in _ranges(files.get(path, []), len(lines)):
-                for i in range(first - 1, min(last, len(lines))):
-                    if _counts(lines[i]):
+            for e, first, last in _ranges(files.get(path, []), len(counted)):
+                for i in range(first - 1, min(last, len(counted))):
+                    if counted[i]:
                         records.setdefault(shas[i], set()).add(e.id)
             if path in sources:
                 for sha in set(shas):

@@ -268,10 +268,14 @@ class Pending:
     def _from_git(self, corpus: Corpus, root: Path) -> History:
         from .kinds import KINDS
         files: dict[Path, list[Entry]] = {}
+        resolved: dict[str, Path] = {}  # each file named once (resolving it for each of 200,000 records took 7 s)
         for e in corpus.entries.values():
             if KINDS[e.kind].data:  # (a case measure is part of its case's lines)
-                path = Path(e.where.file)
-                files.setdefault((path if path.is_absolute() else root / path).resolve(), []).append(e)
+                path = resolved.get(e.where.file)
+                if path is None:
+                    named = Path(e.where.file)
+                    path = resolved[e.where.file] = (named if named.is_absolute() else root / named).resolve()
+                files.setdefault(path, []).append(e)
         sources: dict[Path, list[str]] = {}  # source copy → the documents it is the copy of
         for d in corpus.of_kind("document"):
             sources.setdefault((self.data_dir / "sources" / d.record.source_file).resolve(), []).append(d.id)
@@ -283,10 +287,15 @@ class Pending:
                 raise NoHistory(f"{path} is not a file under the data folder")
             shas, counted, file_times = self.blames[path].result()
             times.update(file_times)
+            only = shas[0] if shas and shas.count(shas[0]) == len(shas) else None  # (a file one commit wrote)
             for e, first, last in _ranges(files.get(path, []), len(counted)):
-                for i in range(first - 1, min(last, len(counted))):
-                    if counted[i]:
-                        records.setdefault(shas[i], set()).add(e.id)
+                lines = range(first - 1, min(last, len(counted)))
+                if only is not None:
+                    wrote = {only} if any(counted[i] for i in lines) else set()
+                else:
+                    wrote = {shas[i] for i in lines if counted[i]}
+                for sha in wrote:
+                    records.setdefault(sha, set()).add(e.id)
             if path in sources:
                 for sha in set(shas):
                     documents.setdefault(sha, set()).update(sources[path])

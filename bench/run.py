@@ -327,7 +327,7 @@ def write_report(results: list[dict], probe: dict, path: Path, serve: dict | Non
     written = ("构建结果写入内存盘（/dev/shm），本站和基线相同：共享磁盘写入1万个页面（约 300 MB）的耗时波动可达十几秒。"
                if big.get("site_dir", "").startswith("/dev/shm") else "构建结果写入磁盘。")
     serve_line = ("- `make serve` 编辑时：保存一条任务的修改后，到页面显示修改用时 " + "、".join(
-        f"{label} {t['reload_s']} 秒" for label, t in serve.items()) + "（整站重建，含 Material 的重新渲染）。\n") if serve else ""
+        f"{label} {t['reload_s']} 秒" for label, t in serve.items()) + "（`mkdocs serve --dirty`：只重新渲染改动的页面和导航中的页面）。\n") if serve else ""
     runs_note = "、".join(f"{r['label']}：{' / '.join(str(w) for w in r['all_runs_s'])}" for r in results)
     weight = (f"- 条目页首次打开（页面和全部主题文件，按 gzip 计）：{probe['item_first_load_gz_kb']} KB，其中检索索引 "
               f"{probe['search_on_page_load_gz_kb']} KB（打开页面不下载索引，检索时才下载所需部分）；之后打开其他页面："

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -64,6 +65,15 @@ class Entry:
     def kind_label(self) -> str:
         from .kinds import KINDS  # kinds builds on this module
         return KINDS[self.kind].label
+
+
+@lru_cache(maxsize=1)  # per corpus (by identity; one only): one pass for every subject (home, hubs, subjects page)
+def _by_subject(corpus: Corpus) -> dict[str, dict[str, list[Entry]]]:
+    out: dict[str, dict[str, list[Entry]]] = {}
+    for e in corpus.entries.values():
+        for subject in dict.fromkeys(e.subjects):
+            out.setdefault(subject, {}).setdefault(e.kind, []).append(e)
+    return out
 
 
 def _frozen(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
@@ -190,11 +200,8 @@ class Corpus:
         return list(lead), list(support)
 
     def of_subject(self, subject: str) -> dict[str, list[Entry]]:
-        grouped: dict[str, list[Entry]] = {}
-        for e in self.entries.values():
-            if subject in e.subjects:
-                grouped.setdefault(e.kind, []).append(e)
-        return grouped
+        """kind → the records of this subject, in corpus order (kinds in the order they first appear)."""
+        return {kind: list(es) for kind, es in _by_subject(self).get(subject, {}).items()}
 
     def negatives_of_subjects(self, subjects: Iterable[str], documents: list[str]) -> list[Entry]:
         """The negative-list entries of these subjects (in SUBJECTS order) cited from these documents."""

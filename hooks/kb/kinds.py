@@ -380,7 +380,7 @@ def _neighbours(corpus: Corpus, entry: Entry) -> tuple[Entry | None, Entry | Non
     return _neighbours_in(corpus).get(entry.id, (None, None))
 
 
-@lru_cache(maxsize=2)  # per corpus (hashed by identity): one pass over every list, not one per item
+@lru_cache(maxsize=1)  # per corpus (hashed by identity; one only: `make serve` would keep old ones alive)
 def _neighbours_in(corpus: Corpus) -> dict[str, tuple[Entry | None, Entry | None]]:
     out: dict[str, tuple[Entry | None, Entry | None]] = {}
     for items in corpus.by_list.values():
@@ -391,7 +391,7 @@ def _neighbours_in(corpus: Corpus) -> dict[str, tuple[Entry | None, Entry | None
     return out
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
 def _negatives_by_document(corpus: Corpus) -> dict[str, list[Entry]]:
     out: dict[str, list[Entry]] = {}
     for e in corpus.of_kind("negative"):
@@ -400,7 +400,7 @@ def _negatives_by_document(corpus: Corpus) -> dict[str, list[Entry]]:
     return out
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
 def _national_plans(corpus: Corpus) -> tuple[str, ...]:
     return tuple(d.id for d in corpus.of_kind("document") if d.record.kind == "总体方案")
 
@@ -508,7 +508,7 @@ def _term_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:
     return {"docs": [corpus[d] for d in e.record.sources], "uses": uses[:TERM_USES_SHOWN], "uses_total": len(uses)}
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
 def _term_uses(corpus: Corpus) -> dict[str, list[Entry]]:
     """Term id → the records (of the kinds that use terms) whose text holds the term or an alias, in corpus
     order. One pass: a record no name occurs in is passed over after one search for any of them."""

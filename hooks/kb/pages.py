@@ -283,7 +283,6 @@ def _progress_of_lists(corpus: Corpus, subject: str | None = None, lists: list[E
                        limit: int | None = None) -> dict[str, ListProgress]:
     """Each task list's progress (of its tasks of one subject, if given; of the `lists` given, else of every
     list; of the first `limit` lists that have such tasks): list id → ListProgress."""
-    from .progress import reports_of_task
     out: dict[str, ListProgress] = {}
     for doc in lists if lists is not None else corpus.of_kind("document"):
         if limit is not None and len(out) >= limit:
@@ -292,7 +291,7 @@ def _progress_of_lists(corpus: Corpus, subject: str | None = None, lists: list[E
         of_subject = [t for t in tasks if subject is None or subject in t.subjects]
         if not of_subject:
             continue
-        inputs = (doc, *((t, *((u.unit, *u.reports) for u in reports_of_task(corpus, t))) for t in of_subject))
+        inputs = (doc, *((t, *corpus.children(t.id), *corpus.units_of_task(t.id)) for t in of_subject))
         kept = _PROGRESS.get((doc.id, subject))
         if kept is not None and _same(kept[0], inputs):
             out[doc.id] = kept[1]
@@ -539,11 +538,13 @@ def changes_page(corpus: Corpus, history: History) -> Page:
     groups: list[tuple[str | None, list[tuple[Change, str, list[tuple[Entry | str, str]], int]]]] = []
     for change in history.changes[:CHANGES_SHOWN]:
         # (link target, text): a record's page, or a document's 原文 page
-        changed: list[tuple[Entry | str, str]] = [(corpus[r], corpus[r].title) for r in change.records
-                                                  if r in corpus.entries]
-        changed += [(routes.original_path(d), f"原文：{corpus.document(d).short_title}") for d in change.documents
-                    if d in corpus.entries]
-        row = (change, change_summary(change, corpus), changed[:RECORDS_SHOWN], len(changed))
+        # (only the first RECORDS_SHOWN are made: at 200,000 records one commit may have written all of them)
+        records = [r for r in change.records if r in corpus.entries]
+        documents = [d for d in change.documents if d in corpus.entries]
+        changed: list[tuple[Entry | str, str]] = [(corpus[r], corpus[r].title) for r in records[:RECORDS_SHOWN]]
+        changed += [(routes.original_path(d), f"原文：{corpus.document(d).short_title}")
+                    for d in documents[:RECORDS_SHOWN - len(changed)]]
+        row = (change, change_summary(change, corpus), changed, len(records) + len(documents))
         if groups and groups[-1][0] == change.date:
             groups[-1][1].append(row)
         else:

@@ -37,7 +37,7 @@ class UnitReports:
         return self.latest.record.status if self.latest else NOT_REPORTED
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)  # per corpus: one only, or `make serve` would keep old corpora alive
 def _reports(corpus: Corpus) -> dict[str, dict[str, tuple[Entry, ...]]]:
     """task id → unit name → its progress entries, oldest first (one pass over the corpus, cached)."""
     out: dict[str, dict[str, list[Entry]]] = {}
@@ -47,7 +47,7 @@ def _reports(corpus: Corpus) -> dict[str, dict[str, tuple[Entry, ...]]]:
             for task, units in out.items()}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
 def lists_with_progress(corpus: Corpus) -> frozenset[str]:
     """The task lists any progress is reported on."""
     return frozenset(corpus[e.parent or ""].list or "" for e in corpus.of_kind("progress"))

@@ -14,6 +14,7 @@ Versions this adapter was written against and is tested with: mkdocs 1.6.1, mkdo
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 from pathlib import Path
@@ -78,6 +79,9 @@ def on_config(config: Any) -> Any:
     # KB_HISTORY: unset reads the git history; 'none' reads none; a path, a fixed history (the tests' build).
     history = os.environ.get("KB_HISTORY") or None
     if _serving.active:  # reread only the files that changed; unchanged records stay the same objects
+        # What the last build made after its forks froze the heap (MkDocs' nav and pages, which hold reference
+        # cycles) is collected now, before this build's forks would freeze it too, for good (kb.forked).
+        gc.collect()
         previous = _site
         _site = _serving.load(lambda: Site.load(data, data.parent, history, _incremental.cache, previous,
                                                 blames=_incremental.blames))

@@ -31,6 +31,8 @@ from kb.site import RenderedPage, Site, Started
 from . import incremental, serve
 from .frames import CONTENT_MARK, TITLE_MARK, Skeletons, compact_page
 from .frames import TEMPLATE as FRAMED_TEMPLATE
+from .icons import STYLESHEET as ICONS_CSS
+from .icons import Icons
 from .incremental import Incremental
 
 _site: Site | None = None      # None only while serving data that has never loaded
@@ -39,6 +41,7 @@ _serving = serve.Serving()
 _banner = ""                   # the problems banner of this build ("" when the data loaded)
 _started: Started | None = None  # this build's pages and files left for on_post_build
 _skeletons: Skeletons | None = None
+_icons: Icons | None = None      # the theme icons this build's pages show (icons.py)
 _root = Path(".")
 _incremental = Incremental()     # under `mkdocs serve`: what the last build wrote, the data files read
 _background: list[Any] = []      # forked work of the last build still writing files (serve: the search index)
@@ -148,6 +151,8 @@ def on_post_build(config: Any) -> None:
     """Write the record pages left for later into their frames (in two processes), then the files made
     in forked processes meanwhile (the search index, the open data)."""
     global _started
+    if _icons is not None:  # every page is rendered (the frames were made by the theme's template)
+        _write(Path(config.site_dir) / ICONS_CSS, _icons.stylesheet().encode("utf-8"))
     started, _started = _started, None
     if started is None:
         return
@@ -236,9 +241,11 @@ def _render_ready(page: Any, ready: RenderedPage, config: Any, files: Any) -> No
 
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
-    global _banner, _skeletons
+    global _banner, _skeletons, _icons
     _skeletons = Skeletons(env)
+    _icons = Icons(env)
     env.globals["kb_page"] = _skeletons.page
+    env.globals["kb_icon"] = _icons
     env.filters["kb_json"] = kb_json
     _banner = serve.banner(env, _serving.problems, last_good=_site is not None)
     return env

@@ -259,3 +259,40 @@ def test_a_changed_task_touches_its_neighbours_units_and_list_only(tmp_path):
     # A document reaches too many pages to follow: every page is made again.
     _edit(data / "documents.yml", "summary: ", "summary: （编辑）")
     assert affected(old, load_corpus(data, tmp_path, previous=old)) is None
+
+
+def test_the_server_is_told_of_a_save_by_the_kernel_not_by_polling(tmp_path):
+    """kb_mkdocs.serve.watch_natively: the paths mkdocs watched so far move from its PollingObserver to
+    watchdog's native one (inotify here), which the server starts; a save anywhere under them asks for a
+    rebuild, and so does one under a path watched afterwards (config.watch)."""
+    from mkdocs.livereload import LiveReloadServer
+    from watchdog.observers.inotify import InotifyObserver
+    from watchdog.observers.polling import PollingObserver
+
+    from kb_mkdocs.serve import watch_natively
+    early, late = tmp_path / "docs", tmp_path / "data"
+    for folder in (early, late):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "a.yml").write_text("x: 1\n", encoding="utf-8")
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path / "site"))
+    server.watch(str(early))
+    server.watch(str(early))   # watched twice (mkdocs counts): both move
+    assert isinstance(server.observer, PollingObserver)
+    watch_natively(server)
+    server.watch(str(late))
+    assert isinstance(server.observer, InotifyObserver)
+    assert server._watched_paths == {str(early): 2, str(late): 1}
+    server.observer.start()
+    try:
+        for folder in (early, late):
+            time.sleep(0.2)
+            server._want_rebuild = False
+            (folder / "sub" / "a.yml").write_text("x: 2\n", encoding="utf-8")
+            deadline = time.monotonic() + 5
+            while not server._want_rebuild and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert server._want_rebuild, f"a save under {folder.name} asked for no rebuild"
+    finally:
+        server.observer.stop()
+        server.observer.join()
+        server.server_close()

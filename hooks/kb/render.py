@@ -40,6 +40,24 @@ def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     return env
 
 
+_templates: dict[tuple[tuple[Path, ...], str], jinja2.Template] = {}   # this build's, by folders and name
+
+
+def template(name: str) -> jinja2.Template:
+    """A template of overrides/pages/, looked up once a build (fresh_templates): Jinja's get_template would
+    check the file's time on every call, some 600,000 times at national scale."""
+    key = (TEMPLATE_DIRS, name)
+    found = _templates.get(key)
+    if found is None:
+        found = _templates[key] = environment(TEMPLATE_DIRS).get_template(name)
+    return found
+
+
+def fresh_templates() -> None:
+    """A new build: templates are looked up again (under `make serve`, one may have been edited)."""
+    _templates.clear()
+
+
 def _url_parts(url: str) -> list[str]:
     parts: list[str] = []
     for part in url.split("/"):
@@ -97,12 +115,11 @@ def _helpers(path: str, dir_urls: bool) -> dict[str, Any]:
 def render_body(page: Page, dir_urls: bool = True) -> str:
     """The page's article, as HTML."""
     helpers = _helpers(page.path, dir_urls)
-    env = environment(TEMPLATE_DIRS)
-    body = heading_ids(env.get_template(page.template).render(**page.context, **helpers, page_title=page.title))
+    body = heading_ids(template(page.template).render(**page.context, **helpers, page_title=page.title))
     if page.tags:  # above the title, as Material's tags plugin would put them
-        body = env.get_template("_tags.html").render(tags=page.tags, href=helpers["href"]) + "\n" + body
+        body = template("_tags.html").render(tags=page.tags, href=helpers["href"]) + "\n" + body
     if page.updated is not None:  # 最近更新, at the end of what the page shows
-        body = body.rstrip("\n") + "\n" + env.get_template("_updated.html").render(
+        body = body.rstrip("\n") + "\n" + template("_updated.html").render(
             change=page.updated, href=helpers["href"], changes=routes.CHANGES)
     if page.template in UNWRAPPED:
         return body.rstrip("\n")
@@ -122,7 +139,7 @@ def rows_files(page: Page, dir_urls: bool = True) -> dict[str, bytes]:
         return {}
     path = pager.data[pager.current - 1]
     helpers = _helpers(posixpath.dirname(path) + "/index.md", dir_urls)  # a page whose folder is the file's
-    markup = environment(TEMPLATE_DIRS).get_template(pager.rows_template).render(**page.context, **helpers)
+    markup = template(pager.rows_template).render(**page.context, **helpers)
     return {path: script_call("__kbRows", markup)}
 
 

@@ -134,11 +134,25 @@ def _vlq(value: int) -> str:
             return "".join(out)
 
 
+# Codes looked up, not computed digit by digit: a 200,000-record index writes some 30 million gaps, which
+# _vlq alone took ~25 s of CPU to encode. A gap below 2**15 is one code of up to three digits; a larger one
+# is its low 15 bits as three digits that all say "more follows", then the rest's code.
+_VLQ_SMALL = [_vlq(v) for v in range(1 << 15)]
+_VLQ_LOW = ["".join(ALPHABET[(v >> shift) & 31 | 32] for shift in (0, 5, 10)) for v in range(1 << 15)]
+
+
 def encode_postings(values: Iterable[int]) -> str:
+    """The gaps between increasing values (the first from 0), each as _vlq writes it."""
+    small, low = _VLQ_SMALL, _VLQ_LOW
     prev, parts = 0, []
     for v in values:
-        parts.append(_vlq(v - prev))
-        prev = v
+        gap, prev = v - prev, v
+        if gap < 32768:
+            if gap < 0:
+                raise ValueError(f"postings must increase: {v} after {v - gap}")
+            parts.append(small[gap])
+        else:
+            parts.append(low[gap & 32767] + (small[gap >> 15] if gap < 1 << 30 else _vlq(gap >> 15)))
     return "".join(parts)
 
 
@@ -199,6 +213,16 @@ def number_words(e: Entry) -> tuple[str, ...]:
 
 def documents(corpus: Corpus, pages: Sequence[tuple[str, str]] = (), dir_urls: bool = True) -> list[Doc]:
     """The index documents in index order: records, then the aggregate pages (docs path, title)."""
+    return record_documents(corpus, dir_urls) + page_documents(pages, dir_urls)
+
+
+def page_documents(pages: Sequence[tuple[str, str]], dir_urls: bool = True) -> list[Doc]:
+    """The aggregate pages' documents (docs path, title), which follow the records'."""
+    return [Doc(path, "page", title, "", routes.site_url(path, dir_urls), None, "", (), 0) for path, title in pages]
+
+
+def record_documents(corpus: Corpus, dir_urls: bool = True) -> list[Doc]:
+    """The records' documents, in index order."""
     order = sorted((k for k in KINDS.values() if k.searchable), key=lambda k: k.search_order)
     docs: list[Doc] = []
     for kind in order:
@@ -211,8 +235,6 @@ def documents(corpus: Corpus, pages: Sequence[tuple[str, str]] = (), dir_urls: b
             mask = sum(1 << i for i, s in enumerate(SUBJECTS) if s in e.subjects)
             docs.append(Doc(e.id, e.kind, e.title, kind.search_text(corpus, e), routes.url(e, dir_urls), e.number,
                             groups[e.id], number_words(e), mask))
-    for path, title in pages:
-        docs.append(Doc(path, "page", title, "", routes.site_url(path, dir_urls), None, "", (), 0))
     return docs
 
 
@@ -236,13 +258,22 @@ class SearchIndex:
     """The index in memory: what `index_files` writes, and what `python -m kb search` queries."""
 
     def __init__(self, docs: list[Doc], alias_pairs: list[tuple[str, str, str, str]], suggest: list[str]):
-        self.docs = docs
+        self.docs: list[Doc] = []
         self.aliases = alias_pairs
         self.suggest = suggest
         self.postings: dict[str, array[int]] = {}
         self.normed: list[tuple[str, str, tuple[str, ...]]] = []
+        self._common: dict[str, int] | None = None
+        self.add(docs)
+
+    def add(self, docs: list[Doc]) -> None:
+        """More documents, after those indexed (a build indexes the records while it makes the pages, then
+        the pages' titles: kb.site)."""
+        first = len(self.docs)
+        self.docs += docs
+        self._common = None
         get = self.postings.get
-        for n, d in enumerate(docs):
+        for n, d in enumerate(docs, first):
             title, text, words = norm(d.title), norm(d.text), tuple(norm(w) for w in d.words)
             self.normed.append((title, text, words))
             in_title = keys_of(title)
@@ -257,9 +288,14 @@ class SearchIndex:
                         p = self.postings[key] = array("I")
                     p.append(value)
 
-        floor = common_df(len(docs))
-        self.common = {k: bucket(len(v)) for k, v in sorted(self.postings.items())
-                       if len(k) == GRAM and len(v) >= floor}
+    @property
+    def common(self) -> dict[str, int]:
+        """The keys of GRAM characters in at least common_df documents → their bucket, in key order."""
+        if self._common is None:
+            floor = common_df(len(self.docs))
+            self._common = {k: bucket(len(v)) for k, v in sorted(self.postings.items())
+                            if len(k) == GRAM and len(v) >= floor}
+        return self._common
 
     def keys(self, term: str, wide: bool = False) -> list[str]:
         """The keys a term is looked up by: itself if up to GRAM characters, else its KEYS_PER_TERM

@@ -20,8 +20,8 @@ from .forked import Forked
 from .glossary import Glossary
 from .history import BlameCache, History, Pending
 from .pages import Page, Reuse, all_pages
-from .render import render_body, rows_files, toc_tokens
-from .search import aggregate_pages, index_files
+from .render import fresh_templates, render_body, rows_files, toc_tokens
+from .search import SearchIndex, aggregate_pages, page_documents
 from .validate import LoadCache
 
 T = TypeVar("T")
@@ -86,15 +86,16 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
     return mine, theirs
 
 
-def _index_and_export(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]], export: bool,
-                      listed: list[Page]) -> dict[str, bytes]:
-    """The search index's files, the rows of the `listed` pages (the pages of split lists, for their filters:
-    kb.render.rows_files), the task ledgers (one a list and one a unit: tens of thousands at national scale),
-    and the open data's files too if `export`."""
+def _files(corpus: Corpus, dir_urls: bool, export: bool,
+           inbox: Callable[[], list[tuple[str, str]]]) -> dict[str, bytes]:
+    """The files made from the corpus alone, in a forked process while the build makes its pages: the search
+    index (the records', then the aggregate pages' titles, which `inbox` gives once the pages are made), the
+    task ledgers (one a list and one a unit: tens of thousands at national scale) and, if `export`, the open
+    data's files."""
     from .downloads.ledger import ledger_files
-    rows = {path: data for page in listed for path, data in rows_files(page, dir_urls).items()}
-    return {**index_files(corpus, dir_urls, pages), **rows, **ledger_files(corpus),
-            **(export_files(corpus) if export else {})}
+    index = SearchIndex.from_corpus(corpus, dir_urls)
+    index.add(page_documents(inbox(), dir_urls))
+    return {**index.files(), **ledger_files(corpus), **(export_files(corpus) if export else {})}
 
 
 def _listed(pages: list[Page]) -> list[Page]:
@@ -102,9 +103,9 @@ def _listed(pages: list[Page]) -> list[Page]:
     return [p for p in pages if getattr(p.context.get("pager"), "data", ())]
 
 
-def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any) -> int:
+def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any, **kwargs: Any) -> int:
     """Make files and write them under folder, each replaced whole (a reader never sees half a file)."""
-    files = make(*args)
+    files = make(*args, **kwargs)
     for path, content in files.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -159,24 +160,26 @@ class Site:
         index and the open data are made in a forked process (the other core) meanwhile and returned by
         `Started.files()`, or, with `write_to`, written into that folder by it (`Started.background`: the
         build never holds the files)."""
+        fresh_templates()
         downloads = {**self.form_files(), **(extra or {})}  # the ledgers are offered without their size
-        pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)
-        pending: list[Forked] = []
-        background: list[Forked] = []
         # One forked process (beside this one and the page renderers: the two cores are shared by priority)
-        # makes the search index, the rows of split lists, the task ledgers and then the open data. A second
+        # makes the search index, the task ledgers and then the open data (`_files`), from the moment the
+        # corpus is there: making the pages' contexts (all_pages) takes this process a while meanwhile. A second
         # one would add the memory it touches (copied from this process's) for no time: at 200,000 records
         # these take less CPU than the pages rendered meanwhile.
         export = later is not None or write_to is not None  # else made below, before this returns
-        jobs: list[tuple[Callable[..., dict[str, bytes]], tuple[Any, ...]]] = [
-            (_index_and_export, (self.corpus, dir_urls, aggregate_pages(pages), export, _listed(pages)))]
         # A rebuild under `make serve` (`wanted`) shows its pages first: its files wait for any idle CPU.
         nice = 5 if wanted is None else 19
-        if write_to is not None:
-            background = [Forked(_write_files, write_to, make, *args, nice=nice) for make, args in jobs]
-        else:
-            pending = [Forked(make, *args, nice=nice) for make, args in jobs]
+        args = (_files, self.corpus, dir_urls, export)
+        work = (Forked(_write_files, write_to, *args, inbox=True, nice=nice) if write_to is not None
+                else Forked(*args, inbox=True, nice=nice))
+        pending, background = ([], [work]) if write_to is not None else ([work], [])
         try:
+            pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)
+            work.send(aggregate_pages(pages))
+            # The rows of the pages of split lists, for their filters (kb.render.rows_files)
+            for page in _listed(pages):
+                downloads.update(rows_files(page, dir_urls))
             chosen = pages if wanted is None else [p for p in pages if wanted(p)]
             flags = [later(p) if later is not None else False for p in chosen]
             now = [p for p, f in zip(chosen, flags) if not f]
@@ -185,8 +188,7 @@ class Site:
             if write_to is None and later is None:
                 downloads.update(export_files(self.corpus))
         except BaseException:
-            for work in pending + background:
-                work.cancel()
+            work.cancel()
             raise
         return Started(rendered, left, downloads, pending, pages, background)
 

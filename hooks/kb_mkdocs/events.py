@@ -72,6 +72,7 @@ def on_startup(command: str, dirty: bool) -> None:
 
 def on_serve(server: Any, config: Any, builder: Any) -> Any:
     _serving.active = True  # `mkdocs serve --clean` starts up as command 'build'; its rebuilds serve too
+    serve.watch_natively(server)
     return server
 
 

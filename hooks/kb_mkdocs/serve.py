@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
@@ -85,3 +86,27 @@ def with_banner(html: str, banner_html: str) -> str:
     match = _BODY.search(html)
     at = match.end() if match else 0
     return html[:at] + banner_html + html[at:]
+
+
+def watch_natively(server: Any) -> None:
+    """Let the kernel say which file changed instead of asking every file, twice a second.
+
+    mkdocs 1.6.1's LiveReloadServer watches with watchdog's PollingObserver (mkdocs/livereload/__init__.py,
+    line 134): every 0.5 s it lists and stats every file watched (the data, hooks/, overrides/, docs/: ~5,000
+    files at national scale, issue 17), in the server's process, so a save is noticed up to half a second late
+    and every poll takes the interpreter from the rebuild it caused. Before the server starts its observer
+    (on_serve), the paths watched so far move to watchdog's native observer (inotify on Linux); the paths
+    watched later (config.watch) go there too. Where watchdog has no native observer, polling stays.
+    tests/test_serve.py checks that the server watches natively and that a save still rebuilds."""
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+    if issubclass(Observer, PollingObserver) or not isinstance(server.observer, PollingObserver):  # type: ignore[arg-type]
+        return
+    watched = dict(server._watched_paths)  # path → how many times watch() was called for it
+    for path, times in watched.items():
+        for _ in range(times):
+            server.unwatch(path)
+    server.observer = Observer()
+    for path, times in watched.items():
+        for _ in range(times):
+            server.watch(path)

@@ -1,13 +1,13 @@
 """`make bench-national`: the site at national scale (issue 17). Generates N records (bench/generate.py,
-200,000 by default), builds the site once with the whole process tree's memory sampled, then measures
-the built site and a `mkdocs serve` edit. Ends with exactly one line:
+200,000 by default), builds the site (timed), builds it again with the whole process tree's memory sampled,
+then measures the built site and a `mkdocs serve` edit. Ends with exactly one line:
 
     bench-national: n=… build_s=… rss_mb=… largest_page_gz_kb=… first_load_gz_kb=… kb_per_page=… serve_reload_s=…
 
-- build_s: wall seconds of `mkdocs build` (median of --runs builds; the first one also samples memory). Its
-  CPU seconds (cpu_s in build/national/national.json) tell what a busy shared machine did to the wall time.
-- rss_mb: peak memory of the build's whole process tree (sum of PSS, sampled every 0.5 s, bench/run.py:timed_build;
-  scanning /proc costs CPU, and a 200k build's memory changes slowly).
+- build_s: wall seconds of `mkdocs build` (median of --runs builds). Its CPU seconds (cpu_s in
+  build/national/national.json) tell what a busy shared machine did to the wall time.
+- rss_mb: peak memory of the build's whole process tree (sum of PSS, sampled every 0.5 s, bench/run.py:timed_build),
+  in one more build, not timed: sampling the memory of processes of several GB costs CPU that would slow the build.
 - largest_page_gz_kb: the largest HTML page, gzipped (level 6, as deploy/nginx.conf serves it).
 - first_load_gz_kb: the heaviest first visit among the site's heaviest pages (the largest pages by size,
   each hub, the home page, the unit index, a list and a record page): the page and every file it loads
@@ -42,35 +42,6 @@ from serve_reload import serve_reload_seconds  # noqa: E402
 GZIP_LEVEL = search_bench.GZIP_LEVEL
 TARGETS = {"build_s": 180, "rss_mb": 4096, "largest_page_gz_kb": 300, "first_load_gz_kb": 150, "kb_per_page": 12,
            "serve_reload_s": 10}
-
-
-def timed_build(cmd: list[str], env: dict, sample_memory: bool) -> tuple[float, float, float]:
-    """Wall seconds, peak memory (MB, as bench/run.py:timed_build) and CPU seconds (user + system, the
-    build and the processes it forked and waited for): on a shared machine the wall time depends on what
-    else runs, the CPU time much less."""
-    import subprocess
-    import threading
-    peak = 0
-    done = threading.Event()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.wait(0.5):
-            peak = max(peak, run._tree_memory_kb(proc.pid))
-    sampler = threading.Thread(target=sample, daemon=True)
-    if sample_memory:
-        sampler.start()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    done.set()
-    if sample_memory:
-        sampler.join()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"build failed: {' '.join(cmd)}\n{err.decode('utf-8', 'replace')[-3000:]}")
-    return wall, max(peak, usage.ru_maxrss) / 1024, usage.ru_utime + usage.ru_stime
 
 
 def html_pages(site: Path) -> list[tuple[int, Path]]:
@@ -171,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "national")
     parser.add_argument("--site", type=Path, help="where the site is built (default: OUT/site)")
-    parser.add_argument("--runs", type=int, default=1, help="timed builds (median); the first samples memory")
+    parser.add_argument("--runs", type=int, default=1, help="timed builds (median); one more samples memory")
     parser.add_argument("--no-serve", action="store_true")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-history", action="store_true",
@@ -189,17 +160,21 @@ def main(argv: list[str] | None = None) -> int:
     env = {**run.ENV, "KB_DATA": str(data), "PYTHONPATH": str(ROOT / "hooks")}
     builds = []
     for i in range(args.runs):
-        builds.append(timed_build(cmd, env, sample_memory=i == 0))
-        log(f"build {i + 1}: {builds[-1][0]:.1f} s, {builds[-1][1]:.0f} MB, {builds[-1][2]:.0f} CPU s")
-    build_s = statistics.median(w for w, _, _ in builds)
-    rss_mb = max(r for _, r, _ in builds)
+        builds.append(run.timed_build(cmd, env, ROOT))
+        log(f"build {i + 1}: {builds[-1].wall:.1f} s, {builds[-1].cpu:.0f} CPU s")
+    build_s = statistics.median(t.wall for t in builds)
+    # Memory from a build of its own: reading the memory of a few processes of 1-4 GB every half second
+    # (/proc/PID/smaps_rollup walks their page tables) takes the bench ~70 s of CPU beside the build.
+    sampled = run.timed_build(cmd, env, ROOT, sample_memory=True, interval=0.5)
+    log(f"memory build: {sampled.mb:.0f} MB ({sampled.wall:.1f} s, {sampled.cpu:.0f} CPU s, not timed)")
+    rss_mb = max(sampled.mb, *(t.mb for t in builds))
     pages = html_pages(site)
     gz, largest = largest_gz(pages)
     from kb.assemble import load_corpus
     corpus = load_corpus(data, data.parent)
     rec_bytes, rec_pages = record_page_sizes(site, corpus)
-    result = {"n": 0, "build_s": round(build_s, 1), "all_builds_s": [round(w, 1) for w, _, _ in builds],
-              "cpu_s": round(statistics.median(c for _, _, c in builds), 1),
+    result = {"n": 0, "build_s": round(build_s, 1), "all_builds_s": [round(t.wall, 1) for t in builds],
+              "cpu_s": round(statistics.median(t.cpu for t in builds), 1),
               "load_avg": [round(x, 2) for x in os.getloadavg()],
               "rss_mb": round(rss_mb), "pages": len(pages), "site_mb": round(sum(s for s, _ in pages) / 2**20),
               "largest_page": str(largest.relative_to(site)) if largest else None,

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -58,6 +59,7 @@ STOCK_PAGES = """
 import json
 import sys
 from pathlib import Path
+from typing import NamedTuple
 from kb.site import Site
 data, docs = Path(sys.argv[1]), Path(sys.argv[2])
 built = Site.load(data, data.parent, "none").build()
@@ -99,11 +101,18 @@ def _tree_memory_kb(pid: int) -> int:
     return total
 
 
+class Timed(NamedTuple):
+    wall: float   # seconds
+    mb: float     # peak memory
+    cpu: float    # seconds of CPU, user and system, of the build and the processes it forked and waited for
+
+
 def timed_build(cmd: list[str], env: dict, cwd: Path, sample_memory: bool = False,
-                interval: float = 0.05) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of a build: the kernel's peak resident size of its largest
-    process or, with sample_memory, the peak of the whole process tree's memory if higher. Sampling
-    costs ~30 ms of CPU each time on a 10k build, so timed builds do not sample: a separate one does."""
+                interval: float = 0.05) -> Timed:
+    """Wall seconds, peak memory (MB) and CPU seconds of a build. The memory is the kernel's peak resident
+    size of its largest process or, with sample_memory, the peak of the whole process tree's memory if
+    higher. Sampling costs ~30 ms of CPU each time on a 10k build, so timed builds do not sample: a
+    separate one does. On a shared machine the wall time depends on what else runs, the CPU time much less."""
     peak = 0
     done = threading.Event()
     start = time.perf_counter()
@@ -125,7 +134,7 @@ def timed_build(cmd: list[str], env: dict, cwd: Path, sample_memory: bool = Fals
     err = err.decode("utf-8", "replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"build failed: {' '.join(cmd)}\n{err[-3000:]}")
-    return wall, max(peak, usage.ru_maxrss) / 1024
+    return Timed(wall, max(peak, usage.ru_maxrss) / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def scratch_dir(out: Path) -> Path:
@@ -193,17 +202,17 @@ def measure(label: str, n: int | None, runs: int, work: Path, stock_runs: int | 
             ours.append(timed_build(ours_cmd, ours_env, ROOT))
         if i < stock_runs:
             stock.append(timed_build([MKDOCS, "build", "-q", "-d", str(stock_site)], ENV, stock_dir))
-    _, tree_mb = timed_build(ours_cmd, ours_env, ROOT, sample_memory=True)  # memory only, not timed
-    wall = statistics.median(w for w, _ in ours)
-    stock_wall = statistics.median(w for w, _ in stock)
+    tree_mb = timed_build(ours_cmd, ours_env, ROOT, sample_memory=True).mb  # memory only, not timed
+    wall = statistics.median(t.wall for t in ours)
+    stock_wall = statistics.median(t.wall for t in stock)
     raw, gz = index_sizes(site)
     sraw, sgz = index_sizes(stock_site)
     pages = page_count(site)
     result = {"label": label, "records": records, "pages": pages, "runs": runs, "build_s": round(wall, 2),
-              "all_runs_s": [round(w, 2) for w, _ in ours], "rss_mb": round(max(tree_mb, *(r for _, r in ours)), 1),
+              "all_runs_s": [round(t.wall, 2) for t in ours], "rss_mb": round(max(tree_mb, *(t.mb for t in ours)), 1),
               "ms_per_page": round(wall * 1000 / pages, 2), "index_raw": raw, "index_gz": gz,
               "index_gz_per_record": round(gz / records, 1), "stock_build_s": round(stock_wall, 2),
-              "stock_runs_s": [round(w, 2) for w, _ in stock], "stock_rss_mb": round(max(r for _, r in stock), 1),
+              "stock_runs_s": [round(t.wall, 2) for t in stock], "stock_rss_mb": round(max(t.mb for t in stock), 1),
               "stock_index_gz": sgz, "stock_index_raw": sraw, "ratio_vs_stock": round(wall / stock_wall, 3),
               "site": str(site), "site_dir": str(scratch)}
     if on_disk and scratch != work:  # the same build once more, written to the disk

@@ -10,10 +10,12 @@ fork is unavailable the work runs when the result is asked for.
 """
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
 import pickle
+import threading
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -46,7 +48,7 @@ class Forked:
         self.outbox = child_inbox = None
         if inbox:
             child_inbox, self.outbox = ctx.Pipe(duplex=False)
-            self.kwargs["inbox"] = lambda: pickle.loads(child_inbox.recv_bytes())
+            self.kwargs["inbox"] = functools.partial(_Inbox, child_inbox)  # made in the child (_run)
         # The child closes the parent's ends of its pipes: if the parent dies, the child reads EOF.
         self.child = ctx.Process(target=_run, args=(fn, args, self.kwargs, send, nice, [self.receive, self.outbox]),
                                  daemon=True)
@@ -96,6 +98,30 @@ class Forked:
             self.child = None
 
 
+class _Inbox:
+    """The child's end of the inbox, read as soon as the parent sends (in a thread of the child): a message
+    larger than the pipe's buffer would otherwise keep the parent waiting in send() until the child asks for
+    it (a build sends the pages' titles while the child is still indexing; under `make serve`, at nice 19, for
+    a minute at national scale). Called, it gives the message (waiting for it if need be)."""
+
+    def __init__(self, end: _End) -> None:
+        self.data: bytes | None = None
+        self.reader = threading.Thread(target=self._read, args=(end,), daemon=True)
+        self.reader.start()
+
+    def _read(self, end: _End) -> None:
+        try:
+            self.data = end.recv_bytes()
+        except EOFError:  # the parent closed its end without sending (it failed): __call__ says so
+            pass
+
+    def __call__(self) -> Any:
+        self.reader.join()
+        if self.data is None:
+            raise EOFError("the build sent this process nothing")
+        return pickle.loads(self.data)
+
+
 def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Callable[[], Any]], send: _End, nice: int,
          parent_ends: list[_End | None]) -> None:
     for end in parent_ends:
@@ -104,6 +130,7 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Callab
     try:
         if nice:
             os.nice(nice)  # yield the cores to the build, which waits on other work first
+        kwargs = {name: make() if name == "inbox" else make for name, make in kwargs.items()}
         message = ["ok", fn(*args, **kwargs)]
     except BaseException:  # reported to the parent, which raises it
         message = ["error", traceback.format_exc()]

@@ -7,7 +7,7 @@ index) as bytes. It knows nothing of MkDocs; hooks/kb_mkdocs hands these to MkDo
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,15 +87,29 @@ def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
 
 
 def _files(corpus: Corpus, dir_urls: bool, export: bool,
-           inbox: Callable[[], list[tuple[str, str]]]) -> dict[str, bytes]:
-    """The files made from the corpus alone, in a forked process while the build makes its pages: the search
-    index (the records', then the aggregate pages' titles, which `inbox` gives once the pages are made), the
-    task ledgers (one a list and one a unit: tens of thousands at national scale) and, if `export`, the open
-    data's files."""
+           inbox: Callable[[], list[tuple[str, str]]]) -> Iterator[dict[str, bytes]]:
+    """The files made from the corpus alone, in a forked process while the build makes its pages, in three
+    batches, each let go of once written (`_write_files`): the search index (the records', then the aggregate
+    pages' titles, which `inbox` gives once the pages are made), the task ledgers (one a list and one a unit:
+    tens of thousands at national scale) and, if `export`, the open data's files."""
     from .downloads.ledger import ledger_files
     index = SearchIndex.from_corpus(corpus, dir_urls)
     index.add(page_documents(inbox(), dir_urls))
-    return {**index.files(), **ledger_files(corpus), **(export_files(corpus) if export else {})}
+    files = index.files()
+    del index  # its postings, some hundreds of MB at national scale
+    yield files
+    del files
+    yield ledger_files(corpus)
+    if export:
+        yield export_files(corpus)
+
+
+def _all_files(make: Callable[..., Iterable[dict[str, bytes]]], *args: Any, **kwargs: Any) -> dict[str, bytes]:
+    """The batches `make` gives, as one."""
+    out: dict[str, bytes] = {}
+    for batch in make(*args, **kwargs):
+        out.update(batch)
+    return out
 
 
 def _listed(pages: list[Page]) -> list[Page]:
@@ -103,16 +117,20 @@ def _listed(pages: list[Page]) -> list[Page]:
     return [p for p in pages if getattr(p.context.get("pager"), "data", ())]
 
 
-def _write_files(folder: Path, make: Callable[..., dict[str, bytes]], *args: Any, **kwargs: Any) -> int:
-    """Make files and write them under folder, each replaced whole (a reader never sees half a file)."""
-    files = make(*args, **kwargs)
-    for path, content in files.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.kb-new")
-        temp.write_bytes(content)
-        temp.replace(target)
-    return len(files)
+def _write_files(folder: Path, make: Callable[..., Iterable[dict[str, bytes]]], *args: Any, **kwargs: Any) -> int:
+    """Make files, batch by batch, and write them under folder, each replaced whole (a reader never sees half
+    a file); the number written."""
+    written = 0
+    for files in make(*args, **kwargs):
+        for path, content in files.items():
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.kb-new")
+            temp.write_bytes(content)
+            temp.replace(target)
+        written += len(files)
+        del files
+    return written
 
 
 @dataclass
@@ -162,17 +180,18 @@ class Site:
         build never holds the files)."""
         fresh_templates()
         downloads = {**self.form_files(), **(extra or {})}  # the ledgers are offered without their size
-        # One forked process (beside this one and the page renderers: the two cores are shared by priority)
-        # makes the search index, the task ledgers and then the open data (`_files`), from the moment the
-        # corpus is there: making the pages' contexts (all_pages) takes this process a while meanwhile. A second
-        # one would add the memory it touches (copied from this process's) for no time: at 200,000 records
-        # these take less CPU than the pages rendered meanwhile.
+        # One forked process makes the search index, the task ledgers and then the open data (`_files`) from
+        # the moment the corpus is there, on the other core: making the pages' contexts (all_pages) keeps this
+        # process busy meanwhile (30 s at national scale). A second one would add the memory it touches (copied
+        # from this process's) for no time: at 200,000 records these take less CPU than the pages.
         export = later is not None or write_to is not None  # else made below, before this returns
-        # A rebuild under `make serve` (`wanted`) shows its pages first: its files wait for any idle CPU.
-        nice = 5 if wanted is None else 19
+        # A rebuild under `make serve` (`wanted`) shows its pages first: its files wait for any idle CPU. A
+        # whole build needs them all the same: made at the pages' priority, they are done (and the process's
+        # memory, ~2 GB at national scale, let go of) before the record pages are rendered in two more.
+        nice = 0 if wanted is None else 19
         args = (_files, self.corpus, dir_urls, export)
         work = (Forked(_write_files, write_to, *args, inbox=True, nice=nice) if write_to is not None
-                else Forked(*args, inbox=True, nice=nice))
+                else Forked(_all_files, *args, inbox=True, nice=nice))
         pending, background = ([], [work]) if write_to is not None else ([work], [])
         try:
             pages = all_pages(self.corpus, {k: len(v) for k, v in downloads.items()}, self.history, reuse)

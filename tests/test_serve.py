@@ -264,7 +264,7 @@ def test_a_changed_task_touches_its_neighbours_units_and_list_only(tmp_path):
 def test_the_server_is_told_of_a_save_by_the_kernel_not_by_polling(tmp_path):
     """kb_mkdocs.serve.watch_natively: the paths mkdocs watched so far move from its PollingObserver to
     watchdog's native one (inotify here), which the server starts; a save anywhere under them asks for a
-    rebuild, and so does one under a path watched afterwards (config.watch)."""
+    rebuild, and so does one under a path watched afterwards (config.watch); reading a file does not."""
     from mkdocs.livereload import LiveReloadServer
     from watchdog.observers.inotify import InotifyObserver
     from watchdog.observers.polling import PollingObserver
@@ -292,6 +292,12 @@ def test_the_server_is_told_of_a_save_by_the_kernel_not_by_polling(tmp_path):
             while not server._want_rebuild and time.monotonic() < deadline:
                 time.sleep(0.02)
             assert server._want_rebuild, f"a save under {folder.name} asked for no rebuild"
+        time.sleep(0.3)
+        server._want_rebuild = False
+        for folder in (early, late):  # every build reads the data: reading is no change
+            assert (folder / "sub" / "a.yml").read_text(encoding="utf-8") == "x: 2\n"
+        time.sleep(0.5)
+        assert not server._want_rebuild, "reading a file asked for a rebuild (every build would cause another)"
     finally:
         server.observer.stop()
         server.observer.join()

@@ -96,17 +96,40 @@ def watch_natively(server: Any) -> None:
     files at national scale, issue 17), in the server's process, so a save is noticed up to half a second late
     and every poll takes the interpreter from the rebuild it caused. Before the server starts its observer
     (on_serve), the paths watched so far move to watchdog's native observer (inotify on Linux); the paths
-    watched later (config.watch) go there too. Where watchdog has no native observer, polling stays.
-    tests/test_serve.py checks that the server watches natively and that a save still rebuilds."""
-    from watchdog.observers import Observer
+    watched later (config.watch) go there too. Its server's handler (lines 148-155) asks for a rebuild on any
+    event but a folder's: the native observer also reports files opened and closed unwritten, which every
+    build does, so it reports only what polling would, files created, changed, moved and deleted. Where
+    watchdog has no native observer, polling stays. tests/test_serve.py checks that a save rebuilds and a
+    read does not."""
     from watchdog.observers.polling import PollingObserver
-    if issubclass(Observer, PollingObserver) or not isinstance(server.observer, PollingObserver):  # type: ignore[arg-type]
+    if _ChangesOnly is None or not isinstance(server.observer, PollingObserver):
         return
     watched = dict(server._watched_paths)  # path → how many times watch() was called for it
     for path, times in watched.items():
         for _ in range(times):
             server.unwatch(path)
-    server.observer = Observer()
+    server.observer = _ChangesOnly()
     for path, times in watched.items():
         for _ in range(times):
             server.watch(path)
+
+
+def _changes_only() -> type | None:
+    from watchdog.events import FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+    if issubclass(Observer, PollingObserver):  # type: ignore[arg-type]
+        return None
+    changes = [FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent]
+
+    class ChangesOnly(Observer):  # type: ignore[valid-type,misc]
+        """The native observer, telling only of files created, changed, moved and deleted."""
+
+        def schedule(self, event_handler: Any, path: Any, *, recursive: bool = False,
+                     event_filter: Any = None, follow_symlink: bool = False) -> Any:
+            return super().schedule(event_handler, path, recursive=recursive,
+                                    event_filter=event_filter or changes, follow_symlink=follow_symlink)
+    return ChangesOnly
+
+
+_ChangesOnly = _changes_only()

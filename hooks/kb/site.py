@@ -70,10 +70,18 @@ class Started:
         self.pending = self.background = []
 
 
+# Fewer pages than this are rendered in this process alone: forking a build of 200,000 records (4 GB) costs
+# more than rendering them (a `make serve` rebuild renders a few dozen pages and forked twice for them).
+FORK_FROM = 200
+
+
 def halves(pages: list[Page]) -> tuple[list[int], list[int]]:
     """The pages' indices in two halves of about equal work: of each run of pages of one template, the
     first half and the second. Each process then reads records that lie together in memory: a forked
-    child that touched every other record would copy nearly all of the parent's memory (copy-on-write)."""
+    child that touched every other record would copy nearly all of the parent's memory (copy-on-write).
+    Fewer than FORK_FROM pages: all in the first."""
+    if len(pages) < FORK_FROM:
+        return list(range(len(pages))), []
     mine: list[int] = []
     theirs: list[int] = []
     start = 0
@@ -214,14 +222,15 @@ class Site:
     def render_pages(self, pages: list[Page], dir_urls: bool = True) -> list[RenderedPage]:
         """Every page, half of them rendered in a forked process (the other core)."""
         mine, theirs = halves(pages)
-        forked = Forked(self._render, [pages[i] for i in theirs], dir_urls)
+        forked = Forked(self._render, [pages[i] for i in theirs], dir_urls) if theirs else None
         try:
             done = self._render([pages[i] for i in mine], dir_urls)
         except BaseException:
-            forked.cancel()
+            if forked is not None:
+                forked.cancel()
             raise
         bodies: list[str] = [""] * len(pages)
-        for i, body in zip(mine + theirs, done + forked.result()):
+        for i, body in zip(mine + theirs, done + (forked.result() if forked is not None else [])):
             bodies[i] = body
         return [self._rendered(page, body) for page, body in zip(pages, bodies)]
 
@@ -230,13 +239,14 @@ class Site:
         """Render each page and hand it to `emit` (which writes it), half of them in a forked process
         (which calls its copy of `emit`); what `emit` returns (None aside) comes back, in page order."""
         mine, theirs = halves(pages)
-        forked = Forked(self._emit, pages, theirs, emit, dir_urls)
+        forked = Forked(self._emit, pages, theirs, emit, dir_urls) if theirs else None
         try:
             done = self._emit(pages, mine, emit, dir_urls)
         except BaseException:
-            forked.cancel()
+            if forked is not None:
+                forked.cancel()
             raise
-        return [r for _, r in sorted(done + forked.result(), key=lambda x: x[0])]
+        return [r for _, r in sorted(done + (forked.result() if forked is not None else []), key=lambda x: x[0])]
 
     def _emit(self, pages: list[Page], indices: list[int], emit: Callable[[RenderedPage], T | None],
               dir_urls: bool) -> list[tuple[int, T]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +47,18 @@ def _wait_for(url: str, predicate, timeout: float, proc: subprocess.Popen) -> fl
     raise TimeoutError(f"{url}: no change within {timeout} s")
 
 
+def stop_serving(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop `mkdocs serve` as Ctrl-C does, so that it deletes the folder it built into (mkdocs 1.6.1,
+    mkdocs/commands/serve.py lines 40 and 109-112: a tempfile.mkdtemp under /tmp, 4 GB at national
+    scale). SIGTERM, which ends Python without its `finally`, left every such folder behind."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def serve_reload_seconds(data: Path, work: Path, task_file: str = "tasks/taoyuan-2022.yml",
                          task_url: str = "tasks/taoyuan-2022/44/", timeout: float = 300) -> dict:
     """Seconds to the first page served, and from saving an edit to the page showing it."""
@@ -75,9 +88,5 @@ def serve_reload_seconds(data: Path, work: Path, task_file: str = "tasks/taoyuan
         reload = _wait_for(url, lambda body: marker in body, timeout, proc)
         return {"first_page_s": round(first, 2), "reload_s": round(reload, 2)}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_serving(proc, timeout=180)
         shutil.rmtree(copy, ignore_errors=True)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from kb.assemble import load_corpus  # noqa: E402
 from kb.load import DataError  # noqa: E402
-from serve_reload import serve_reload_seconds  # noqa: E402
+from serve_reload import serve_reload_seconds, stop_serving  # noqa: E402
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal" / "data"
 TASKS = "tasks/list-a.yml"
@@ -102,11 +102,7 @@ def serving(data: Path, work: Path):
         yield Server(f"http://127.0.0.1:{port}/", proc, log)
         assert "Traceback" not in log.read_text(encoding="utf-8")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_serving(proc)
 
 
 def _banner(html: str) -> list[str] | None:

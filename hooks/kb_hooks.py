@@ -11,5 +11,6 @@ from kb_mkdocs.events import (  # noqa: F401
     on_post_page,
     on_post_template,
     on_serve,
+    on_shutdown,
     on_startup,
 )

@@ -194,6 +194,19 @@ def on_build_error(error: Exception) -> None:
     _incremental.forget()
 
 
+def on_shutdown() -> None:
+    """`mkdocs serve` stops (Ctrl-C): the forked work of the last build, still writing the search index into the
+    served folder at low priority, stops first; mkdocs then deletes that folder (mkdocs 1.6.1,
+    mkdocs/commands/serve.py lines 109-112), which a process still writing into it made fail."""
+    global _background, _started
+    for work in _background:
+        work.cancel()
+    _background = []
+    if _started is not None:
+        _started.cancel()
+        _started = None
+
+
 def _dest(path: str, dir_urls: bool) -> str:
     """Where MkDocs writes a page of this docs path."""
     url = site_url(path, dir_urls)

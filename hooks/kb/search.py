@@ -6,8 +6,8 @@ only: whitespace, full- and half-width punctuation and the restoration marks 〖
 term being a whitespace-separated part of the query, or one of the other forms a search aid in
 the data gives it (units' `aliases`, data/search.yml).
 
-The index (written under search/ by `index_files`, read by docs/assets/kb-search.js, which
-implements the same algorithm; tests compare the two):
+The index (written under search/ by `SearchIndex.files`, in kb.site's files process; read by
+docs/assets/kb-search.js, which implements the same algorithm; tests compare the two):
 
 - Documents: one per searchable record (kb.kinds: `searchable`, in `search_order`, then by
   group, then corpus order) and one per aggregate page (home, hubs, lists) after them. Record
@@ -255,7 +255,7 @@ def aliases(corpus: Corpus) -> list[tuple[str, str, str, str]]:
 
 
 class SearchIndex:
-    """The index in memory: what `index_files` writes, and what `python -m kb search` queries."""
+    """The index in memory: what `files()` writes, and what `python -m kb search` queries."""
 
     def __init__(self, docs: list[Doc], alias_pairs: list[tuple[str, str, str, str]], suggest: list[str]):
         self.docs: list[Doc] = []
@@ -535,8 +535,3 @@ def index_of(corpus: Corpus, dir_urls: bool = True) -> SearchIndex:
 def aggregate_pages(pages: Iterable[Any]) -> list[tuple[str, str]]:
     """(docs path, title) of the pages of many records (home, hubs, lists): found by their titles."""
     return [(p.path, p.title) for p in pages if p.aggregate]
-
-
-def index_files(corpus: Corpus, dir_urls: bool, pages: list[tuple[str, str]]) -> dict[str, bytes]:
-    """The site's search/ files (made in a forked process beside the page rendering)."""
-    return SearchIndex.from_corpus(corpus, dir_urls, pages).files()

@@ -257,6 +257,33 @@ def test_a_changed_task_touches_its_neighbours_units_and_list_only(tmp_path):
     assert affected(old, load_corpus(data, tmp_path, previous=old)) is None
 
 
+def test_a_reload_makes_again_the_entries_made_of_records_that_changed(tmp_path):
+    """kb.kinds.Building.kept: a reload takes the last load's entry of a record whose file was not read again,
+    unless a record it is made of changed: a task is made of its document's section, a report of its task."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "progress", data / "progress")
+    cache: dict = {}
+    old = load_corpus(data, tmp_path, cache)
+    reports = [e for e in old.children("taoyuan-2022/1") if e.kind == "progress"]
+    assert old["taoyuan-2022/1"].subjects == ("党委和政府",) and reports
+    assert all(r.subjects == ("党委和政府",) for r in reports)
+    # The document's section 一 changes its subject; the tasks and reports files are not read again.
+    _edit(data / "documents.yml", "subject: 党委和政府", "subject: 学校")
+    new = load_corpus(data, tmp_path, cache, previous=old)
+    assert new["taoyuan-2022/1"].subjects == ("学校",)
+    assert all(new[r.id].subjects == ("学校",) for r in reports)
+    assert new["taoyuan-2022/44"] is old["taoyuan-2022/44"]  # (an entry equal to the last one is that one)
+    # The task names its own subject; the reports file is not read again.
+    _edit(data / "tasks" / "taoyuan-2022.yml", "  - number: 1\n    section: 一\n",
+          "  - number: 1\n    section: 一\n    subjects: [教师]\n")
+    newer = load_corpus(data, tmp_path, cache, previous=new)
+    assert newer["taoyuan-2022/1"].subjects == ("教师",)
+    assert all(newer[r.id].subjects == ("教师",) for r in reports)
+    units = [u for u in old.of_kind("unit")]
+    assert all(newer[u.id] is u for u in units)  # made of nothing that changed: the very entries
+
+
 def test_the_server_is_told_of_a_save_by_the_kernel_not_by_polling(tmp_path):
     """kb_mkdocs.serve.watch_natively: the paths mkdocs watched so far move from its PollingObserver to
     watchdog's native one (inotify here), which the server starts; a save anywhere under them asks for a

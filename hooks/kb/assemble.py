@@ -87,18 +87,20 @@ def assemble(data_dir: Path, root: Path | None = None, cache: LoadCache | None =
     `previous` corpus is that entry (the same object), so what depends on it compares in no time."""
     data_dir = Path(data_dir)
     loaded, problems = load_records(data_dir, root, cache)
-    building = Building(loaded, data_dir, lambda name: read_source(data_dir, name))
+    before = previous.entries if previous is not None else {}
+    building = Building(loaded, data_dir, lambda name: read_source(data_dir, name), previous=before)
     entries: dict[str, Entry] = {}
     for item in build_entries(loaded, building):
         if isinstance(item, Problem):
             problems.append(item)
         else:
-            old = previous.entries.get(item.id) if previous is not None else None
-            entries[item.id] = old if old is not None and old == item else item
-    corpus = Corpus(entries, links=tuple(checks.valid_links(entries, loaded)),
+            old = before.get(item.id)
+            entries[item.id] = old if old is not None and (old is item or old == item) else item
+    verdicts = list(checks.link_verdicts(entries, loaded))
+    corpus = Corpus(entries, links=tuple(checks.valid_links(entries, verdicts)),
                     tags=tuple(t for t, _, _ in loaded.of("tags")), sources=building.sources,
                     search_aliases=tuple(a for f, _, _ in loaded.of("search") for a in f.aliases))
-    problems += checks.run_all(corpus, loaded, building.docs)
+    problems += checks.run_all(corpus, loaded, building.docs, verdicts)
     # In file order, as an editor fixes them (stable: a record's problems keep the order they were found in).
     return corpus, sorted(problems, key=lambda p: (p.file, p.line))
 

@@ -7,7 +7,7 @@ that failed to load is not reported again: the cause already is (`Loaded.is_fail
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 Problems = Iterator[Problem]
 
 
+# A link written in data: (the entry it is written on, its index in `links`, its target, why it is refused or None).
+Verdict = tuple[Entry, int, str, "str | None"]
+
+
 @dataclass(frozen=True)
 class Check:
     corpus: Corpus
     loaded: Loaded
     docs: Mapping[str, tuple[Document, Where]]  # the first document of each id
+    verdicts: Sequence[Verdict]                 # link_verdicts, made once for the link graph and check_links
 
 
 def label(entry: Entry) -> str:
@@ -52,12 +57,22 @@ def _target_failed(loaded: Loaded, target: str, lists: set[str]) -> bool:
     return loaded.is_failed(f"{head}/*", "cases") or loaded.is_failed(head, "cases")
 
 
-def link_verdicts(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tuple[Entry, int, str, str | None]]:
+_HAS_LINKS: dict[type, bool] = {}  # record model → whether it has a `links` field
+
+
+def link_verdicts(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[Verdict]:
     """Every link written in data as (entry, index, target, why it is refused or None)."""
     pairs: set[tuple[str, str]] = set()
     lists = {doc.id for doc, _, _ in loaded.of("documents")}
     for entry in entries.values():
-        for i, target in enumerate(getattr(entry.record, "links", None) or []):
+        # (asked of the model's class: a pydantic model answers a field it lacks slowly, with an exception)
+        model = type(entry.record)
+        has = _HAS_LINKS.get(model)
+        if has is None:
+            has = _HAS_LINKS[model] = "links" in getattr(model, "model_fields", {})
+        if not has or not entry.record.links:
+            continue
+        for i, target in enumerate(entry.record.links):
             source_tasks = ({f"{s.document}/{s.task}" for s in entry.record.sources if s.task is not None}
                             if entry.kind == "negative" else set())
             if target == entry.id:
@@ -79,9 +94,10 @@ def link_verdicts(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tupl
                 yield entry, i, target, None
 
 
-def valid_links(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tuple[str, str]]:
-    """The link graph: the links written in data that pass, then each prohibition's links to its source tasks."""
-    for entry, _, target, refused in link_verdicts(entries, loaded):
+def valid_links(entries: Mapping[str, Entry], verdicts: Sequence[Verdict]) -> Iterator[tuple[str, str]]:
+    """The link graph: the links written in data that pass (`verdicts`: link_verdicts), then each prohibition's
+    links to its source tasks."""
+    for entry, _, target, refused in verdicts:
         if refused is None:
             yield entry.id, target
     for neg in entries.values():
@@ -94,7 +110,7 @@ def valid_links(entries: Mapping[str, Entry], loaded: Loaded) -> Iterator[tuple[
 
 def check_links(c: Check) -> Problems:
     """Links point at other existing records, once, in one direction."""
-    for entry, i, _, refused in link_verdicts(c.corpus.entries, c.loaded):
+    for entry, i, _, refused in c.verdicts:
         if refused:
             yield _problem(entry, entry.where.line_of("links", i), refused)
 
@@ -354,6 +370,7 @@ RULES: tuple[Callable[[Check], Problems], ...] = (
     check_terms, check_tags, check_item_titles)
 
 
-def run_all(corpus: Corpus, loaded: Loaded, docs: Mapping[str, tuple[Document, Where]]) -> list[Problem]:
-    check = Check(corpus, loaded, docs)
+def run_all(corpus: Corpus, loaded: Loaded, docs: Mapping[str, tuple[Document, Where]],
+            verdicts: Sequence[Verdict]) -> list[Problem]:
+    check = Check(corpus, loaded, docs, verdicts)
     return [problem for rule in RULES for problem in rule(check)]

@@ -12,7 +12,7 @@ template in overrides/pages/, and the data (tests/test_kinds.py does it with a t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +37,21 @@ class Building:
     read_source: Callable[[str], tuple[str, str | None]]
     docs: dict[str, tuple[Document, Where]] = field(default_factory=dict)  # the first document of each id
     sources: dict[str, str] = field(default_factory=dict)                 # document id → source text
+    previous: Mapping[str, Entry] = field(default_factory=dict)  # the last load's entries (`make serve`)
+
+    def kept(self, entry_id: str, record: object, where: Where, *made_of: tuple[str, object]) -> Entry | None:
+        """The last load's entry of this id if it was made of this very record (its file was not read again:
+        kb.validate's cache keeps the objects), written here, and of these very records of other entries
+        (`made_of`: (their id, their record), e.g. a task's document); None: make it anew. A reload under
+        `make serve` then builds the entries of the files that changed, not 200,000 of them."""
+        old = self.previous.get(entry_id)
+        if old is None or old.record is not record or old.where is not where:
+            return None
+        for other_id, other in made_of:
+            before = self.previous.get(other_id)
+            if before is None or before.record is not other:
+                return None
+        return old
 
 
 Built = Iterator["Entry | Problem"]
@@ -156,6 +171,10 @@ def _numbered(b: Building, data: str, kind: str) -> Built:
             continue
         seen[key] = where
         doc = b.docs[list_id][0]
+        kept = b.kept(f"{list_id}/{record.number}", record, where, (list_id, doc))
+        if kept is not None:
+            yield kept
+            continue
         if kind == "task":
             section = next((s for s in doc.sections if s.number == record.section), None)
             if section is None:
@@ -183,7 +202,7 @@ def build_tasks(b: Building) -> Built:
 
 def build_units(b: Building) -> Built:
     for unit, where, _ in b.loaded.of("units"):
-        yield Entry("unit", unit.id, unit.name, unit.name, (), unit, where)
+        yield b.kept(unit.id, unit, where) or Entry("unit", unit.id, unit.name, unit.name, (), unit, where)
 
 
 # A prohibition's heading: its `title` when an editor wrote one, else the clause of its text that forbids
@@ -201,7 +220,8 @@ def negative_title(record: Any) -> str:
 
 def build_negatives(b: Building) -> Built:
     for neg, where, _ in b.loaded.of("negative"):
-        yield Entry("negative", neg.id, negative_title(neg), neg.text, tuple(neg.subjects), neg, where)
+        yield (b.kept(neg.id, neg, where)
+               or Entry("negative", neg.id, negative_title(neg), neg.text, tuple(neg.subjects), neg, where))
 
 
 def build_cases(b: Building) -> Built:
@@ -264,6 +284,10 @@ def build_progress(b: Building) -> Built:
         if doc.date and rec.date < doc.date:
             yield Problem(where.file, where.line_of("date"), label,
                           f"date {rec.date} is before the list was published ({doc.date})")
+            continue
+        kept = b.kept(f"{task_id}/{unit_id}-{rec.date}", rec, where, (task_id, task), (list_id, doc))
+        if kept is not None:
+            yield kept
             continue
         section = next((s for s in doc.sections if s.number == task.section), None)
         subjects = tuple(task.subjects) or ((section.subject,) if section else ())

@@ -6,6 +6,7 @@ Paths come from kb.routes; rendering is kb.render.
 """
 from __future__ import annotations
 
+import operator
 import os
 import re
 from collections import Counter
@@ -267,16 +268,15 @@ def _lists_of(corpus: Corpus, kind: str) -> list[tuple[Entry, list[Entry]]]:
     return out
 
 
-# `make serve` at national scale: a list's progress made again only when its tasks, their units or their
-# reports changed (kb.assemble keeps an unchanged record the same object): (list, subject) → (inputs, progress).
-_PROGRESS: dict[tuple[str, str | None], tuple[tuple[object, ...], ListProgress]] = {}
+# `make serve` at national scale: a list's progress made again only when its document, its tasks, their reports or
+# its region's units changed (kb.assemble keeps an unchanged record the same object):
+# (list, subject) → (document, inputs, progress).
+_PROGRESS: dict[tuple[str, str | None], tuple[Entry, tuple[tuple[Entry, ...], ...], ListProgress]] = {}
 
 
-def _same(a: object, b: object) -> bool:
-    """The same objects, in tuples of the same shape."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a is b
+def _identical(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """The same objects, in the same order."""
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 def _progress_of_lists(corpus: Corpus, subject: str | None = None, lists: list[Entry] | None = None,
@@ -284,20 +284,22 @@ def _progress_of_lists(corpus: Corpus, subject: str | None = None, lists: list[E
     """Each task list's progress (of its tasks of one subject, if given; of the `lists` given, else of every
     list; of the first `limit` lists that have such tasks): list id → ListProgress."""
     out: dict[str, ListProgress] = {}
+    reports = corpus.by_parent
     for doc in lists if lists is not None else corpus.of_kind("document"):
         if limit is not None and len(out) >= limit:
             break
-        tasks = [e for e in corpus.items_of_list(doc.id) if e.kind == "task"]
-        of_subject = [t for t in tasks if subject is None or subject in t.subjects]
+        of_subject = tuple(e for e in corpus.by_list.get(doc.id, ())
+                           if e.kind == "task" and (subject is None or subject in e.subjects))
         if not of_subject:
             continue
-        inputs = (doc, *((t, *corpus.children(t.id), *corpus.units_of_task(t.id)) for t in of_subject))
+        inputs = (of_subject, tuple(r for t in of_subject for r in reports.get(t.id, ())),
+                  tuple(corpus.units_of_region(doc.record.region).values()))
         kept = _PROGRESS.get((doc.id, subject))
-        if kept is not None and _same(kept[0], inputs):
-            out[doc.id] = kept[1]
+        if kept is not None and kept[0] is doc and all(map(_identical, kept[1], inputs)):
+            out[doc.id] = kept[2]
             continue
-        out[doc.id] = list_progress(corpus, of_subject, [s.number for s in doc.record.sections])
-        _PROGRESS[(doc.id, subject)] = (inputs, out[doc.id])
+        out[doc.id] = list_progress(corpus, list(of_subject), [s.number for s in doc.record.sections])
+        _PROGRESS[(doc.id, subject)] = (doc, inputs, out[doc.id])
     return out
 
 
@@ -523,9 +525,12 @@ def negative_list_pages(corpus: Corpus, rows: int | None = None) -> list[Page]:
                 pager = Pager(len(es), n, first + 1, first + len(chunk), paths)
                 parts.append(Page(part, "negative_list.html", f"{title}：{kind}类 · {s}（第{n}页）",
                                   {"groups": [(kind, slug, len(of_kind), [(s, chunk, pager)])],
-                                   "total": len(negatives), "where": where}, aggregate=False))
+                                   "total": len(negatives), "where": {e.id: where[e.id] for e in chunk}},
+                                  aggregate=False))
         groups.append((kind, slug, len(of_kind), by_subject))
-    return [Page(path, "negative_list.html", title, {"groups": groups, "total": len(negatives), "where": where}),
+    # (each page holds the 出处 of its own entries: `make serve` compares every page with the last build's)
+    shown = {e.id: where[e.id] for _, _, _, by_subject in groups for _, es, _ in by_subject for e in es}
+    return [Page(path, "negative_list.html", title, {"groups": groups, "total": len(negatives), "where": shown}),
             *parts]
 
 

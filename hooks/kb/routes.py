@@ -13,6 +13,7 @@ from .corpus import SUBJECT_SLUGS
 
 if TYPE_CHECKING:
     from .corpus import Entry
+    from .kinds import Kind
 
 HOME = "index.md"
 TAGS = "tags.md"
@@ -25,9 +26,19 @@ SUBJECTS_INDEX = "subjects/index.md"  # the evaluation subjects, with counts (/s
 CHANGES = "changes.md"                # 更新记录: the changes to the data, by date (/changes/)
 
 
+_KINDS: dict[str, Kind] = {}  # kb.kinds.KINDS (the same dict), once imported: it imports this module
+
+
+def _kinds() -> dict[str, Kind]:
+    if not _KINDS:
+        from .kinds import KINDS
+        globals()["_KINDS"] = KINDS
+    return _KINDS
+
+
 def page_path(entry: Entry) -> str:
     """The docs path of an entry's page; an entry shown inside its parent's page gets an #anchor."""
-    from .kinds import KINDS
+    KINDS = _KINDS or _kinds()  # (asked for every page: an import statement here took a third of its time)
     kind = KINDS[entry.kind]
     if kind.anchor_in_parent:
         # Its id is the parent's id, '/', then its own part: 'sample-xx/1-2' in case 'sample-xx',
@@ -45,8 +56,7 @@ def url(entry: Entry, dir_urls: bool = True) -> str:
 
 def index_path(kind: str, list_id: str | None = None) -> str:
     """The page listing a kind's records (or one list's items)."""
-    from .kinds import KINDS
-    folder = KINDS[kind].index_folder
+    folder = (_KINDS or _kinds())[kind].index_folder
     return f"{folder}/{list_id}/index.md" if list_id else f"{folder}/index.md"
 
 

@@ -285,6 +285,24 @@ def test_paste_and_ime_composition(chromium, base):
     page.close()
 
 
+def test_clicked_and_typed_before_the_script_ran(chromium, base):
+    """The box is on screen before kb-search.js runs (the last script of the body; on a slow machine the
+    gap is hundreds of milliseconds): a reader who clicks it and types then still gets the dialog and
+    the results. Here the script is held back until the query is typed."""
+    page = new_page(chromium)
+    held = []
+    page.route(base + "assets/kb-search.js", lambda route: held.append(route))
+    page.goto(base + "tasks/taoyuan-2022/44/", wait_until="commit")
+    page.click(".md-search__input")
+    type_like_a_person(page, "体质监测")
+    assert held and page.evaluate("() => window.kbSearch === undefined")
+    held[0].continue_()
+    page.wait_for_selector(RESULTS + "[data-kb-id='taoyuan-2022/44']", timeout=15_000)  # visible: the dialog is open
+    assert page.evaluate("() => document.getElementById('__search').checked")
+    assert page.errors == []
+    page.close()
+
+
 # --- (e) a result opens with ?h= and the page highlights the query ------------------------------------------
 
 @pytest.mark.parametrize("edition", ["http", "file"])

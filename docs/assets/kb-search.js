@@ -750,6 +750,11 @@
       input.focus();
       input.select();
     });
+    // The box is in the page long before this script runs (at the end of the body, after the theme's
+    // bundle; the listeners above only from DOMContentLoaded): a reader who clicked it and typed while
+    // the page was still loading would get no dialog and no search. Catch up with what they did.
+    if (document.activeElement === input) open();
+    if (input.value) schedule();
   }
 
   // --- ?h= on the page ----------------------------------------------------------------------------

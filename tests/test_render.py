@@ -98,3 +98,23 @@ def test_toc_of_an_html_page_nests_its_headings_and_keeps_ids_as_written():
     assert (h1["level"], h1["id"], h1["name"]) == (1, "t", "标题")
     assert [(t["id"], t["name"], [c["id"] for c in t["children"]]) for t in h1["children"]] == [
         ("a", "甲县", ["a-1"]), ("tag:a&amp;b", "乙&amp;丙", [])]
+
+
+def test_a_template_edited_between_builds_is_read_again_and_only_then(tmp_path, monkeypatch):
+    """kb.render: templates are read once a build (Jinja's auto_reload is off, so a template another imports is
+    not checked for every page); fresh_templates, which starts each build, reads again those edited since."""
+    import os
+
+    import kb.render as render
+    (tmp_path / "page.html").write_text('{% from "_m.html" import word %}{{ word() }}', encoding="utf-8")
+    macros = tmp_path / "_m.html"
+    macros.write_text("{% macro word() %}旧{% endmacro %}", encoding="utf-8")
+    monkeypatch.setattr(render, "TEMPLATE_DIRS", (tmp_path,))
+    render.fresh_templates()
+    assert render.template("page.html").render() == "旧"
+    macros.write_text("{% macro word() %}新{% endmacro %}", encoding="utf-8")
+    later = macros.stat().st_mtime + 5
+    os.utime(macros, (later, later))
+    assert render.template("page.html").render() == "旧"  # within a build: as read at its start
+    render.fresh_templates()
+    assert render.template("page.html").render() == "新"

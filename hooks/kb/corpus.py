@@ -219,6 +219,10 @@ class Corpus:
                         out.append(n)
         return out
 
+    def position(self, entry_id: str) -> int:
+        """The record's place in the corpus (data order)."""
+        return self._position[entry_id]
+
     def units_of_region(self, region: str) -> Mapping[str, Entry]:
         """Unit name → unit, for one region (task lists name their units by name)."""
         return self._units_of_region.get(region, {})

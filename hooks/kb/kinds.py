@@ -435,28 +435,40 @@ def attachment_title(doc: Entry, list_id: str) -> str:
     return att.title if att else doc.record.short_title  # type: ignore[no-any-return]
 
 
+def _places(corpus: Corpus, n: Entry, list_id: str, plans: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Where a prohibition is stated, as a task of `list_id` sees it: the list's tasks that state it, and its
+    places in the national plans or in the list outside a task ('总体方案 二(一)3'), in the order written."""
+    sources = n.record.sources
+    return (tuple(sorted({s.task for s in sources if s.document == list_id and s.task is not None})),
+            tuple(" ".join(filter(None, [corpus.document(s.document).short_title, s.section])) for s in sources
+                  if s.document in plans or (s.document == list_id and s.task is None)))
+
+
+@lru_cache(maxsize=16)  # a list's tasks come one after another: the few subject sets of the list at hand
+def _negatives_of_list(corpus: Corpus, list_id: str, subjects: tuple[str, ...],
+                       ) -> tuple[tuple[Entry, tuple[int, ...], tuple[str, ...]], ...]:
+    """The prohibitions of these subjects stated in the list or the national plan, with their _places."""
+    plans = _national_plans(corpus)
+    return tuple((n, *_places(corpus, n, list_id, plans))
+                 for n in corpus.negatives_of_subjects(subjects, [list_id, *plans]))
+
+
 def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple[Entry, list[str]]]]]:
     """The prohibitions that bind a task, by kind: those stated in the task itself, then those of its subjects
     stated in its own list or the national plan, each with where (of those) it is stated: [(kind, [(entry,
     ['本任务', '任务11', '总体方案 二(一)3'])])]."""
     list_id = task.list or ""
     plans = _national_plans(corpus)
-    own = [n for n in corpus.links_to(task.id) if n.kind == "negative"]
-    found = own + [n for n in corpus.negatives_of_subjects(task.subjects, [list_id, *plans]) if n not in own]
-    out = []
-    for kind in get_args(NegativeKind):  # in the negative list's order
-        rows = []
-        for n in (n for n in found if n.record.kind == kind):
-            tasks = sorted({s.task for s in n.record.sources if s.document == list_id and s.task is not None},
-                           key=lambda t: (t != task.number, t))
-            where = ["、".join("本任务" if t == task.number else f"任务{t}" for t in tasks)] if tasks else []
-            for s in n.record.sources:
-                if s.document in plans or (s.document == list_id and s.task is None):
-                    where.append(" ".join(filter(None, [corpus.document(s.document).short_title, s.section])))
-            rows.append((n, list(dict.fromkeys(where))))
-        if rows:
-            out.append((kind, rows))
-    return out
+    own = [(n, *_places(corpus, n, list_id, plans)) for n in corpus.links_to(task.id) if n.kind == "negative"]
+    own_ids = {n.id for n, _, _ in own}
+    by_kind: dict[str, list[tuple[Entry, list[str]]]] = {}
+    of_subjects = [r for r in _negatives_of_list(corpus, list_id, task.subjects) if r[0].id not in own_ids]
+    for n, tasks, other in own + of_subjects:
+        if task.number in tasks:  # this task first
+            tasks = (task.number, *(t for t in tasks if t != task.number))
+        where = ["、".join("本任务" if t == task.number else f"任务{t}" for t in tasks)] if tasks else []
+        by_kind.setdefault(n.record.kind, []).append((n, list(dict.fromkeys([*where, *other]))))
+    return [(kind, by_kind[kind]) for kind in get_args(NegativeKind) if kind in by_kind]  # the negative list's order
 
 
 def _task_context(corpus: Corpus, e: Entry, sizes: dict[str, int]) -> Context:

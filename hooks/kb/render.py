@@ -30,11 +30,17 @@ UNWRAPPED = frozenset({"case.html", "cases.html", "documents.html", "downloads.h
                        "glossary.html", "home.html", "project_lists.html", "task_lists.html", "term.html"})
 
 
+_environments: list[jinja2.Environment] = []
+
+
 @cache
 def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    # auto_reload off: a template imported by another is not checked for changes on every use (a file's time
+    # read for each of 200,000 pages); fresh_templates checks them once a build.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
-                             finalize=html_text, autoescape=True, trim_blocks=True,
+                             finalize=html_text, autoescape=True, trim_blocks=True, auto_reload=False,
                              lstrip_blocks=True, keep_trailing_newline=True)
+    _environments.append(env)
     env.filters.update(cn_date=cn_date, cn_number=cn_number, attr=attr, h=html_text, tag_anchor=tag_anchor,
                        status_class=lambda s: STATUS_CLASSES.get(s, ""))
     return env
@@ -54,8 +60,14 @@ def template(name: str) -> jinja2.Template:
 
 
 def fresh_templates() -> None:
-    """A new build: templates are looked up again (under `make serve`, one may have been edited)."""
+    """A new build: templates are looked up again, and those edited since they were read (under `make serve`)
+    are read again."""
     _templates.clear()
+    for env in _environments:
+        assert env.cache is not None
+        for key, loaded in env.cache.items():
+            if not loaded.is_up_to_date:
+                del env.cache[key]
 
 
 def _url_parts(url: str) -> list[str]:

@@ -130,8 +130,7 @@ def ledgers_of_unit(corpus: Corpus, unit: Entry) -> list[dict[str, str]]:
     for task in (*corpus.tasks_of_unit(unit.id)[0], *corpus.tasks_of_unit(unit.id)[1]):
         if task.list and task.list not in lists:
             lists.append(task.list)
-    order = {d.id: i for i, d in enumerate(corpus.of_kind("document"))}
-    return [_offer(corpus[list_id], unit) for list_id in sorted(lists, key=order.__getitem__)]
+    return [_offer(corpus[list_id], unit) for list_id in sorted(lists, key=corpus.position)]  # documents' order
 
 
 _WIDE = re.compile("[\u2e80-\uffff]+")  # runs of them: a tenth of the time of one match a character

@@ -36,14 +36,14 @@ def record_json(corpus: Corpus, entry: Entry) -> dict[str, Any]:
     return obj
 
 
-def export_json(corpus: Corpus, records: list[dict[str, Any]] | None = None) -> bytes:
-    """kb.json: every exported record (`records`: their record_json, if made already)."""
-    if records is None:
-        records = [record_json(corpus, e) for kind in exported_kinds() for e in corpus.of_kind(kind)]
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def _json(lines: list[str]) -> bytes:
     # One record a line: a change of the data is a change of its records' lines, and the records are encoded by
     # json's C encoder (an indented dump takes its pure-Python one: most of this file's time at national scale).
-    lines = ",\n".join(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records)
-    return ('{"records": [\n' + lines + "\n]}\n" if records else '{"records": []}\n').encode("utf-8")
+    return b'{"records": [\n' + ",\n".join(lines).encode("utf-8") + b"\n]}\n" if lines else b'{"records": []}\n'
 
 
 CSV_COLUMNS = ("id", "title", "text", "subjects", "url", "links", "number", "list", "units", "deadline",
@@ -90,11 +90,15 @@ def _csv(kind: str, rows: list[list[str]], chinese_headers: bool) -> bytes:
 
 
 def export_files(corpus: Corpus) -> dict[str, bytes]:
-    """kb.json and each kind's two CSV files (the same rows), of one record_json a record."""
-    records = {kind: [record_json(corpus, e) for e in corpus.of_kind(kind)] for kind in exported_kinds()}
-    files = {routes.OPEN_DATA: export_json(corpus, [r for rs in records.values() for r in rs])}
-    for kind, of_kind in records.items():
-        rows = _rows(kind, of_kind)
+    """kb.json and each kind's two CSV files (the same rows), of one record_json a record, kind by kind (the
+    records' dicts of one kind at a time: at national scale all of them would take some hundreds of MB)."""
+    lines: list[str] = []
+    files: dict[str, bytes] = {}
+    for kind in exported_kinds():
+        records = [record_json(corpus, e) for e in corpus.of_kind(kind)]
+        lines += map(_json_line, records)
+        rows = _rows(kind, records)
+        del records
         files[routes.export_path(kind)] = _csv(kind, rows, chinese_headers=False)
         files[routes.export_path(kind, chinese_headers=True)] = _csv(kind, rows, chinese_headers=True)
-    return files
+    return {routes.OPEN_DATA: _json(lines), **files}

@@ -444,13 +444,26 @@ def _places(corpus: Corpus, n: Entry, list_id: str, plans: tuple[str, ...]) -> t
                   if s.document in plans or (s.document == list_id and s.task is None)))
 
 
-@lru_cache(maxsize=16)  # a list's tasks come one after another: the few subject sets of the list at hand
-def _negatives_of_list(corpus: Corpus, list_id: str, subjects: tuple[str, ...],
-                       ) -> tuple[tuple[Entry, tuple[int, ...], tuple[str, ...]], ...]:
+NegativeRows = tuple[tuple[Entry, tuple[int, ...], tuple[str, ...]], ...]
+
+
+@lru_cache(maxsize=1)  # per corpus (one only: `make serve` would keep old ones alive)
+def _list_at_hand(corpus: Corpus) -> dict[tuple[str, tuple[str, ...]], NegativeRows]:
+    """_negatives_of_list's answers for one list: its tasks come one after another."""
+    return {}
+
+
+def _negatives_of_list(corpus: Corpus, list_id: str, subjects: tuple[str, ...]) -> NegativeRows:
     """The prohibitions of these subjects stated in the list or the national plan, with their _places."""
-    plans = _national_plans(corpus)
-    return tuple((n, *_places(corpus, n, list_id, plans))
-                 for n in corpus.negatives_of_subjects(subjects, [list_id, *plans]))
+    known = _list_at_hand(corpus)
+    found = known.get((list_id, subjects))
+    if found is None:
+        if any(key[0] != list_id for key in known):
+            known.clear()  # another list: the last one's tasks are done
+        plans = _national_plans(corpus)
+        found = known[(list_id, subjects)] = tuple(
+            (n, *_places(corpus, n, list_id, plans)) for n in corpus.negatives_of_subjects(subjects, [list_id, *plans]))
+    return found
 
 
 def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple[Entry, list[str]]]]]:

@@ -5,7 +5,11 @@ then measures the built site and a `mkdocs serve` edit. Ends with exactly one li
     bench-national: n=… build_s=… rss_mb=… largest_page_gz_kb=… first_load_gz_kb=… kb_per_page=… serve_reload_s=…
 
 - build_s: wall seconds of `mkdocs build` (median of --runs builds). Its CPU seconds (cpu_s in
-  build/national/national.json) tell what a busy shared machine did to the wall time.
+  build/national/national.json) tell what a busy shared machine did to the wall time. Each build writes into
+  a new folder, and the runs' folders are deleted only after the last one, as `make build` deletes the previous
+  site only once the new one is in place: on this machine's ext4 disk (mounted with `discard`), a 20,000-record
+  build that wrote right after `rm -rf` of the last build's site took 17-26 s of system time, one into a new
+  folder with nothing deleted before it 3.3 s (2.1 s into a tmpfs); the user time was 24-25 s in all of them.
 - rss_mb: peak memory of the build's whole process tree (sum of PSS, sampled every 0.5 s, bench/run.py:timed_build),
   in one more build, not timed: sampling the memory of processes of several GB costs CPU that would slow the build.
 - largest_page_gz_kb: the largest HTML page, gzipped (level 6, as deploy/nginx.conf serves it).
@@ -27,6 +31,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -159,20 +164,30 @@ def main(argv: list[str] | None = None) -> int:
     site = args.site or args.out / "site"
     cmd = [run.MKDOCS, "build", "-q", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
     env = {**run.ENV, "KB_DATA": str(data), "PYTHONPATH": str(ROOT / "hooks")}
+    # Each build into a new, empty folder, as `make build` builds (hooks/kb_build.py: a new folder, swapped in
+    # at the end, the previous site deleted last). Nothing is deleted before a timed build: on this ext4 disk
+    # (mounted with `discard`) a build right after deleting the last run's 170,000 folders takes 2-8 times the
+    # system time to write its own (bench/national.py's docstring has the numbers); the runs' folders go at the end.
+    runs = [site.with_name(f"{site.name}.run{i}") for i in range(args.runs + 1)]
+    stale = [folder for folder in runs if folder.exists()]  # from a bench that was stopped
+    for folder in stale:
+        shutil.rmtree(folder)
+    if stale:
+        subprocess.run(["sync"], check=False)
     builds = []
     for i in range(args.runs):
-        # Into an empty folder, as `make build` builds (hooks/kb_build.py: a new folder, then swapped in):
-        # into the last run's site, mkdocs would first delete its 170,000 folders (some 40 s here).
-        shutil.rmtree(site, ignore_errors=True)
-        builds.append(run.timed_build(cmd, env, ROOT))
+        builds.append(run.timed_build(cmd[:-1] + [str(runs[i])], env, ROOT))
         log(f"build {i + 1}: {builds[-1].wall:.1f} s, {builds[-1].cpu:.0f} CPU s")
     build_s = statistics.median(t.wall for t in builds)
     # Memory from a build of its own: reading the memory of a few processes of 1-4 GB every half second
     # (/proc/PID/smaps_rollup walks their page tables) takes the bench ~70 s of CPU beside the build.
-    shutil.rmtree(site, ignore_errors=True)
-    sampled = run.timed_build(cmd, env, ROOT, sample_memory=True, interval=0.5)
+    sampled = run.timed_build(cmd[:-1] + [str(runs[-1])], env, ROOT, sample_memory=True, interval=0.5)
     log(f"memory build: {sampled.mb:.0f} MB ({sampled.wall:.1f} s, {sampled.cpu:.0f} CPU s, not timed)")
     rss_mb = max(sampled.mb, *(t.mb for t in builds))
+    shutil.rmtree(site, ignore_errors=True)
+    runs[-1].rename(site)
+    for folder in runs[:-1]:
+        shutil.rmtree(folder, ignore_errors=True)
     pages = html_pages(site)
     gz, largest = largest_gz(pages)
     from kb.assemble import load_corpus

@@ -38,7 +38,7 @@ def _kinds() -> dict[str, Kind]:
 
 def page_path(entry: Entry) -> str:
     """The docs path of an entry's page; an entry shown inside its parent's page gets an #anchor."""
-    KINDS = _KINDS or _kinds()  # (asked for every page: an import statement here took a third of its time)
+    KINDS = _KINDS or _kinds()  # (asked for every page: an import statement here took most of its time)
     kind = KINDS[entry.kind]
     if kind.anchor_in_parent:
         # Its id is the parent's id, '/', then its own part: 'sample-xx/1-2' in case 'sample-xx',

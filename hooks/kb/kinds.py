@@ -444,28 +444,6 @@ def _places(corpus: Corpus, n: Entry, list_id: str, plans: tuple[str, ...]) -> t
                   if s.document in plans or (s.document == list_id and s.task is None)))
 
 
-NegativeRows = tuple[tuple[Entry, tuple[int, ...], tuple[str, ...]], ...]
-
-
-@lru_cache(maxsize=1)  # per corpus (one only: `make serve` would keep old ones alive)
-def _list_at_hand(corpus: Corpus) -> dict[tuple[str, tuple[str, ...]], NegativeRows]:
-    """_negatives_of_list's answers for one list: its tasks come one after another."""
-    return {}
-
-
-def _negatives_of_list(corpus: Corpus, list_id: str, subjects: tuple[str, ...]) -> NegativeRows:
-    """The prohibitions of these subjects stated in the list or the national plan, with their _places."""
-    known = _list_at_hand(corpus)
-    found = known.get((list_id, subjects))
-    if found is None:
-        if any(key[0] != list_id for key in known):
-            known.clear()  # another list: the last one's tasks are done
-        plans = _national_plans(corpus)
-        found = known[(list_id, subjects)] = tuple(
-            (n, *_places(corpus, n, list_id, plans)) for n in corpus.negatives_of_subjects(subjects, [list_id, *plans]))
-    return found
-
-
 def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple[Entry, list[str]]]]]:
     """The prohibitions that bind a task, by kind: those stated in the task itself, then those of its subjects
     stated in its own list or the national plan, each with where (of those) it is stated: [(kind, [(entry,
@@ -475,7 +453,8 @@ def negatives_of_task(corpus: Corpus, task: Entry) -> list[tuple[str, list[tuple
     own = [(n, *_places(corpus, n, list_id, plans)) for n in corpus.links_to(task.id) if n.kind == "negative"]
     own_ids = {n.id for n, _, _ in own}
     by_kind: dict[str, list[tuple[Entry, list[str]]]] = {}
-    of_subjects = [r for r in _negatives_of_list(corpus, list_id, task.subjects) if r[0].id not in own_ids]
+    of_subjects = [(n, *_places(corpus, n, list_id, plans))
+                   for n in corpus.negatives_of_subjects(task.subjects, [list_id, *plans]) if n.id not in own_ids]
     for n, tasks, other in own + of_subjects:
         if task.number in tasks:  # this task first
             tasks = (task.number, *(t for t in tasks if t != task.number))

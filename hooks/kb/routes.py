@@ -7,6 +7,7 @@ Nothing else builds a path string.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from .corpus import SUBJECT_SLUGS
@@ -26,19 +27,16 @@ SUBJECTS_INDEX = "subjects/index.md"  # the evaluation subjects, with counts (/s
 CHANGES = "changes.md"                # 更新记录: the changes to the data, by date (/changes/)
 
 
-_KINDS: dict[str, Kind] = {}  # kb.kinds.KINDS (the same dict), once imported: it imports this module
-
-
+@cache  # (asked for every page: an import statement in page_path took most of its time)
 def _kinds() -> dict[str, Kind]:
-    if not _KINDS:
-        from .kinds import KINDS
-        globals()["_KINDS"] = KINDS
-    return _KINDS
+    """kb.kinds.KINDS (the same dict, which a test may add to); imported late: kb.kinds imports this module."""
+    from .kinds import KINDS
+    return KINDS
 
 
 def page_path(entry: Entry) -> str:
     """The docs path of an entry's page; an entry shown inside its parent's page gets an #anchor."""
-    KINDS = _KINDS or _kinds()  # (asked for every page: an import statement here took most of its time)
+    KINDS = _kinds()
     kind = KINDS[entry.kind]
     if kind.anchor_in_parent:
         # Its id is the parent's id, '/', then its own part: 'sample-xx/1-2' in case 'sample-xx',
@@ -56,7 +54,7 @@ def url(entry: Entry, dir_urls: bool = True) -> str:
 
 def index_path(kind: str, list_id: str | None = None) -> str:
     """The page listing a kind's records (or one list's items)."""
-    folder = (_KINDS or _kinds())[kind].index_folder
+    folder = _kinds()[kind].index_folder
     return f"{folder}/{list_id}/index.md" if list_id else f"{folder}/index.md"
 
 
